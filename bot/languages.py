@@ -1,0 +1,44 @@
+"""The languages Willkommen supports, in one place (imported by the Rasa components too: stdlib only)."""
+
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("de", "en", "ar", "tr", "uk", "ru", "fa", "fr")
+DEFAULT_LANGUAGE = "de"
+RTL_LANGUAGES = frozenset({"ar", "fa"})
+
+NATIVE_NAMES: dict[str, str] = {
+    "de": "Deutsch",
+    "en": "English",
+    "ar": "العربية",
+    "tr": "Türkçe",
+    "uk": "Українська",
+    "ru": "Русский",
+    "fa": "فارسی",
+    "fr": "Français",
+}
+
+_SCRIPTS = {"de": "latin", "en": "latin", "tr": "latin", "fr": "latin",
+            "ar": "arabic", "fa": "arabic", "uk": "cyrillic", "ru": "cyrillic"}
+SWITCH_MIN_WORDS = 3
+SWITCH_MIN_CONFIDENCE = 0.9
+
+
+def choose_language(current: str | None, detection: dict | None, picked: str | None = None) -> str:
+    """The language to answer in, given the conversation's language and this message's detection.
+
+    A language the person picked always wins. A new conversation takes a reliable detection.
+    An ongoing one keeps its language unless the person clearly switched: a different script,
+    or a sentence of several words that the detector is sure about. "ok" or "Hi" in a German
+    conversation does not turn it into English.
+    """
+    if picked in SUPPORTED_LANGUAGES:
+        return picked
+    detection = detection or {}
+    code, reliable = detection.get("code"), bool(detection.get("reliable"))
+    if current not in SUPPORTED_LANGUAGES:
+        return code if reliable and code in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
+    if not reliable or code not in SUPPORTED_LANGUAGES or code == current:
+        return current
+    if _SCRIPTS[code] != _SCRIPTS[current]:
+        return code
+    clear_sentence = (detection.get("words", 0) >= SWITCH_MIN_WORDS
+                      and float(detection.get("confidence", 0.0)) >= SWITCH_MIN_CONFIDENCE)
+    return code if clear_sentence else current

