@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -37,11 +38,12 @@ def send(dispatcher: CollectingDispatcher, envelope: Envelope, **extra: Any) -> 
     dispatcher.utter_message(json_message={"envelope": envelope.as_custom_payload(), **extra})
 
 
-class ReplyAction(Action):
+class ReplyAction(Action, ABC):
     """An action that answers in the conversation's language and keeps the language slot current."""
 
-    def name(self) -> str:  # pragma: no cover - every subclass names itself
-        raise NotImplementedError
+    @abstractmethod
+    def name(self) -> str:
+        """The action's name in the domain."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
@@ -51,9 +53,10 @@ class ReplyAction(Action):
             events = [SlotSet(LANGUAGE_SLOT, language), *events]
         return events
 
+    @abstractmethod
     async def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                     language: str) -> list[EventType]:
-        raise NotImplementedError
+        """Send the reply envelopes; return further events."""
 
 
 def simple(kind: Kind, key: str, language: str, *, buttons: list[Button] | None = None,

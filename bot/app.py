@@ -19,21 +19,30 @@ from bot.rasa_client import RasaClient
 STATIC = Path(__file__).parent / "static"
 
 
+async def open_resources(app: FastAPI, settings: Settings) -> None:
+    """Database engine, session factory and Rasa client on `app.state` (tests call this too)."""
+    engine = make_engine(settings.database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_token.get_secret_value(),
+                                settings.rasa_channel_token.get_secret_value(),
+                                settings.action_server_url, timeout=settings.rasa_timeout_seconds)
+
+
+async def close_resources(app: FastAPI) -> None:
+    await app.state.rasa.close()
+    await app.state.engine.dispose()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings.database_url)
-        app.state.settings = settings
-        app.state.engine = engine
-        app.state.sessionmaker = make_sessionmaker(engine)
-        app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_token.get_secret_value(),
-                                    settings.rasa_channel_token.get_secret_value(),
-                                    settings.action_server_url, timeout=settings.rasa_timeout_seconds)
+        await open_resources(app, settings)
         yield
-        await app.state.rasa.close()
-        await engine.dispose()
+        await close_resources(app)
 
     app = FastAPI(title="Willkommen gateway", version="0.1.0", lifespan=lifespan)
     app.include_router(health_router)

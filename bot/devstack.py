@@ -121,7 +121,8 @@ class Stack:
         env = {**os.environ, **load_or_create_secrets(c.var_dir / "secrets.env")}
         env.update({
             "RASA_URL": f"http://127.0.0.1:{c.rasa_port}",
-            "ACTION_SERVER_URL": f"http://127.0.0.1:{c.action_port}/webhook",
+            "ACTION_SERVER_URL": f"http://127.0.0.1:{c.action_port}",
+            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{c.action_port}/webhook",
             "RASA_TRACKER_DIALECT": env.get("RASA_TRACKER_DIALECT", "sqlite"),
             "RASA_TRACKER_DB": env.get("RASA_TRACKER_DB", str(c.var_dir / "rasa_tracker.db")),
             "DATABASE_URL": c.database_url or env.get("DATABASE_URL",
@@ -209,7 +210,9 @@ def run() -> int:
         def _stop(signum: int, _frame: object) -> None:
             raise KeyboardInterrupt
 
+        # explicit handlers: a shell that starts us in the background ignores SIGINT otherwise
         signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
         try:
             stack.wait_healthy()
             log(f"healthy after {time.monotonic() - started:.1f} s")

@@ -21,7 +21,7 @@ def catalog(language: str) -> dict[str, str]:
         return yaml.safe_load(handle)
 
 
-def text(key: str, language: str, **params: object) -> str:
+def text(key: str, language: str, /, **params: object) -> str:
     """The string `key` in `language` (English, then German, when a translation is missing)."""
     for lang in (language, *FALLBACK_ORDER):
         template = catalog(lang).get(key) if lang in SUPPORTED_LANGUAGES else None

@@ -54,9 +54,11 @@ def build_index(kb: KnowledgeBase, _root: Path | None = None, index_dir: Path = 
     index_dir.mkdir(parents=True, exist_ok=True)
     manifest_path = index_dir / "manifest.json"
     wanted = content_hash(kb, embedder_spec)
-    if manifest_path.exists() and json.loads(manifest_path.read_text())["content_hash"] == wanted:
-        print(f"index: up to date ({wanted}), nothing to embed")
-        return json.loads(manifest_path.read_text())
+    if manifest_path.exists():
+        current = json.loads(manifest_path.read_text())
+        if current["content_hash"] == wanted:
+            print(f"index: up to date ({wanted}), nothing to embed")
+            return {**current, "embedded_now": 0}
 
     embedder = get_embedder(embedder_spec)
     cache_path = index_dir / "embedding_cache.npz"

@@ -68,7 +68,7 @@ class LanguageDetector:
     """Detects the language of a message among the configured languages."""
 
     def __init__(self, languages: tuple[str, ...] = SUPPORTED_LANGUAGES, min_confidence: float = 0.6,
-                 preload: bool = True) -> None:
+                 preload: bool = False) -> None:
         unknown = set(languages) - set(_LINGUA_NAMES)
         if unknown:
             raise ValueError(f"unsupported language codes: {sorted(unknown)}")

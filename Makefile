@@ -1,0 +1,42 @@
+# Willkommen: the commands. `make run` starts everything, `make test` tests everything.
+SHELL := /bin/bash
+PY := .venv/bin/python
+RASA := PYTHONPATH=. SQLALCHEMY_SILENCE_UBER_WARNING=1 RASA_TELEMETRY_ENABLED=false .venv-rasa/bin/rasa
+
+.PHONY: install run test lint kb-check kb-index train validate nlu-report lock clean
+
+install:            ## create/update .venv and .venv-rasa from the lock files (seconds when nothing changed)
+	@scripts/install
+
+run: install        ## start Rasa, the action server and the gateway with the demo content (PORT=8000)
+	@$(PY) -m bot.devstack run
+
+test: install       ## lint, content checks, Rasa data validation, unit + integration + end-to-end tests
+	@$(PY) -m ruff check bot actions tests
+	@$(PY) -m bot.knowledge check
+	@$(PY) -m pytest
+
+lint: install
+	@$(PY) -m ruff check bot actions tests
+
+kb-check: install   ## validate the knowledge base (schema, languages, ids, contacts, URLs, stale reviews)
+	@$(PY) -m bot.knowledge check
+
+kb-index: install   ## build the retrieval index (incremental)
+	@$(PY) -m bot.knowledge build
+
+train: install      ## train the Rasa model if its inputs changed
+	@$(PY) -m bot.devstack train
+
+validate: install   ## rasa data validate
+	@$(RASA) data validate --domain domain --data data --config config.yml --fail-on-warnings
+
+nlu-report: install ## NLU cross-validation (5 folds), F1 per intent and per language -> reports/nlu/
+	@$(PY) -m bot.nlu_report
+
+lock:               ## re-resolve the lock files after changing pyproject.toml or requirements/rasa.in
+	@.tools/uv/bin/uv pip compile -q --python-version 3.11 pyproject.toml --extra test -o requirements/app.lock
+	@.tools/uv/bin/uv pip compile -q --python-version 3.10 requirements/rasa.in -o requirements/rasa.lock
+
+clean:              ## remove environments, models, databases and logs
+	rm -rf .venv .venv-rasa .tools models var results

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+
+def make_tracker(text: str, intent: str, *, language: dict[str, Any] | None = None, slot_language: str | None = None,
+                 entities: list[dict[str, Any]] | None = None, metadata: dict[str, Any] | None = None) -> Tracker:
+    """A tracker as the action server receives it from Rasa after one user message."""
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities or [],
+              "metadata": metadata or {}}
+    if language is not None:
+        latest["language"] = language
+    return Tracker(sender_id="test-conversation", slots={"language": slot_language}, latest_message=latest,
+                   events=[], paused=False, followup_action=None, active_loop={},
+                   latest_action_name="action_listen")
+
+
+def detected(code: str, words: int = 1) -> dict[str, Any]:
+    return {"code": code, "confidence": 0.95, "method": "lexicon", "reliable": True, "words": words}
+
+
+def envelopes(dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
+    """The custom payloads sent, failing if anything else was sent."""
+    for message in dispatcher.messages:
+        assert message["text"] is None and message["buttons"] == [], message
+    return [message["custom"] for message in dispatcher.messages]
+
+
+@pytest.fixture
+def dispatcher() -> CollectingDispatcher:
+    return CollectingDispatcher()

