@@ -114,6 +114,7 @@ class Stack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._commands: dict[str, tuple[list[str], dict[str, str]]] = {}
         self.log_dir = config.var_dir / "log"
 
     def env(self) -> dict[str, str]:
@@ -159,9 +160,10 @@ class Stack:
                                 "--host", c.host, "--port", str(c.port), "--no-access-log"], env)
 
     def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
-        logfile = (self.log_dir / f"{name}.log").open("ab")
-        self.processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=logfile,
-                                                stderr=subprocess.STDOUT, start_new_session=True)
+        self._commands[name] = (command, env)
+        with (self.log_dir / f"{name}.log").open("ab") as logfile:  # the child keeps its own descriptor
+            self.processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=logfile,
+                                                    stderr=subprocess.STDOUT, start_new_session=True)
         log(f"started {name} (pid {self.processes[name].pid}, log {self.log_dir / f'{name}.log'})")
 
     def wait_healthy(self, timeout: float = 600) -> dict:
@@ -181,17 +183,23 @@ class Stack:
             time.sleep(1)
         raise TimeoutError(f"the stack did not become healthy in {timeout:.0f} s; last answer: {last}")
 
+    def stop_process(self, name: str) -> None:
+        process = self.processes.pop(name)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+    def start_process(self, name: str) -> None:
+        """Start a stopped process again with the command it had."""
+        self._spawn(name, *self._commands[name])
+
     def stop(self) -> None:
-        for name, process in reversed(list(self.processes.items())):
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for name, process in self.processes.items():
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        self.processes.clear()
+        for name in reversed(list(self.processes)):
+            self.stop_process(name)
 
     def __enter__(self) -> Stack:
         return self

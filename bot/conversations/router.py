@@ -46,7 +46,7 @@ async def post_message(conversation_id: str, body: MessageIn, service: Conversat
     try:
         replies = await service.post(conversation, text=body.text, payload=body.payload, language=body.language)
     except InvalidMessage as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
                             {"code": exc.code, "message": exc.message, **exc.details}) from None
     return MessagesOut(messages=[e for e in map(_envelope, replies) if e is not None])
 

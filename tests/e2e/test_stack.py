@@ -1,0 +1,84 @@
+"""Whole-stack behaviour through the public chat API, with the real Rasa and action server."""
+
+import httpx
+import pytest
+
+from bot import i18n
+from bot.devstack import Stack
+from tests.e2e.conftest import Person
+
+pytestmark = pytest.mark.e2e
+
+ENVELOPE_KEYS = {"id", "role", "kind", "text", "language", "topic", "kb_id", "confidence", "sources", "buttons",
+                 "ticket"}
+
+
+def test_health_reports_rasa_model_and_action_server(gateway: httpx.Client) -> None:
+    response = gateway.get("/health")
+    assert response.status_code == 200
+    checks = response.json()["checks"]
+    assert checks["rasa"]["ok"] and checks["rasa"]["model"].startswith("willkommen-")
+    assert checks["action_server"]["ok"]
+
+
+def test_german_greeting_gets_a_german_envelope(person: Person) -> None:
+    [envelope] = person.says("Hallo!")
+    assert set(envelope) == ENVELOPE_KEYS
+    assert (envelope["role"], envelope["kind"], envelope["language"]) == ("bot", "info", "de")
+    assert envelope["text"].startswith(i18n.text("greeting", "de"))
+    assert envelope["buttons"] == [{"title": i18n.text("talk_to_person", "de"), "payload": "/request_human"}]
+
+
+def test_arabic_greeting_gets_an_arabic_envelope(person: Person) -> None:
+    [envelope] = person.says("مرحبا")
+    assert (envelope["kind"], envelope["language"]) == ("info", "ar")
+    assert envelope["text"].startswith(i18n.text("greeting", "ar"))
+
+
+def test_current_rasa_sdk_and_rasa_3_6_understand_each_other(person: Person, stack: Stack) -> None:
+    """A custom action runs in the rasa-sdk 3.x server and its events land in Rasa 3.6's tracker."""
+    person.says("Привіт")
+    token = stack.env()["RASA_TOKEN"]
+    tracker = httpx.get(f"http://127.0.0.1:{stack.config.rasa_port}/conversations/{person.id}/tracker",
+                        params={"token": token}, timeout=10).json()
+    events = tracker["events"]
+    user = next(e for e in events if e["event"] == "user")
+    assert user["parse_data"]["intent"]["name"] == "greet"
+    assert user["parse_data"]["language"]["code"] == "uk"  # from our NLU component
+    actions = [e["name"] for e in events if e["event"] == "action"]
+    assert "action_greet" in actions
+    slot_events = [e for e in events if e["event"] == "slot" and e["name"] == "language"]
+    assert slot_events[-1]["value"] == "uk"  # returned by the custom action, applied by Rasa
+    bot_events = [e for e in events if e["event"] == "bot"]
+    assert bot_events[-1]["data"]["custom"]["envelope"]["language"] == "uk"
+    assert tracker["slots"]["language"] == "uk"
+
+
+def test_a_question_gets_a_sourced_answer(person: Person) -> None:
+    [envelope] = person.says("Ich bin neu in Musterstadt. Was brauche ich, um meinen Wohnsitz anzumelden?")
+    assert envelope["kind"] == "answer", envelope
+    assert envelope["kb_id"] == "registration-anmeldung"
+    assert envelope["language"] == "de" and envelope["topic"] == "housing"
+    assert envelope["sources"] and all(s["url"].startswith("https://") for s in envelope["sources"])
+    assert envelope["confidence"] > 0.9
+
+
+def test_asking_for_a_person_in_arabic_opens_a_ticket(person: Person) -> None:
+    [envelope] = person.says("أريد التحدث مع موظف من فضلك")
+    assert (envelope["kind"], envelope["language"]) == ("handoff", "ar")
+    assert envelope["ticket"].startswith("W-") and envelope["ticket"] in envelope["text"]
+    [ack] = person.says("شكرا")
+    assert (ack["role"], ack["text"]) == ("system", i18n.text("queued_ack", "ar"))
+
+
+def test_action_server_down_means_apology_and_ticket(stack: Stack, gateway: httpx.Client) -> None:
+    stack.stop_process("actions")
+    try:
+        person = Person(gateway)
+        [envelope] = person.says("Guten Tag, wie verlängere ich meinen Aufenthaltstitel?")
+        assert (envelope["role"], envelope["kind"]) == ("system", "handoff")
+        assert envelope["text"].startswith(i18n.text("technical_problem", "de"))
+        assert envelope["ticket"].startswith("W-")
+    finally:
+        stack.start_process("actions")
+        stack.wait_healthy(timeout=120)
