@@ -14,10 +14,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.replies import ReplyAction, send
 from bot import i18n
 from bot.conversations.envelopes import Envelope
 from bot.knowledge.retrieval import Candidate
-from actions.replies import ReplyAction, send
 
 Reason = Literal["requested", "no_answer", "personal_case", "emergency", "negative_feedback",
                  "out_of_scope", "technical"]

@@ -11,13 +11,13 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.handoff import handoff
+from actions.replies import ReplyAction, person_button, send
 from bot import i18n
 from bot.conversations.envelopes import Button, Envelope, SourceRef
 from bot.knowledge.loader import KnowledgeBase, load
 from bot.knowledge.retrieval import Decision, Retriever
 from bot.knowledge.schema import Entry
-from actions.handoff import handoff
-from actions.replies import ReplyAction, person_button, send
 
 logger = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]

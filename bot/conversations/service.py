@@ -78,7 +78,8 @@ class ConversationService:
             raise InvalidMessage("message_empty", "The message is empty.")
         if len(cleaned) > self.max_message_chars:
             raise InvalidMessage("message_too_long",
-                                 f"The message has {len(cleaned)} characters; at most {self.max_message_chars} are allowed.",
+                                 f"The message has {len(cleaned)} characters; "
+                                 f"at most {self.max_message_chars} are allowed.",
                                  max=self.max_message_chars, length=len(cleaned))
         return cleaned
 

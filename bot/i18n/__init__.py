@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -13,7 +13,7 @@ LOCALES = Path(__file__).parent / "locales"
 FALLBACK_ORDER = ("en", DEFAULT_LANGUAGE)
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(language: str) -> dict[str, str]:
     if language not in SUPPORTED_LANGUAGES:
         raise KeyError(f"unsupported language {language!r}")

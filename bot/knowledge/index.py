@@ -65,11 +65,11 @@ def build_index(kb: KnowledgeBase, _root: Path | None = None, index_dir: Path = 
     cache: dict[str, np.ndarray] = dict(np.load(cache_path)) if cache_path.exists() else {}
     rows = index_rows(kb)
     keys = [_text_key(embedder.name, row.text) for row in rows]
-    missing = sorted({(k, r.text) for k, r in zip(keys, rows) if k not in cache})
+    missing = sorted({(k, r.text) for k, r in zip(keys, rows, strict=True) if k not in cache})
     with tqdm(total=len(missing), desc="embedding questions", unit="q", disable=not missing) as bar:
         for start in range(0, len(missing), batch_size):
             batch = missing[start:start + batch_size]
-            for (key, _), vector in zip(batch, embedder.embed([text for _, text in batch])):
+            for (key, _), vector in zip(batch, embedder.embed([text for _, text in batch]), strict=True):
                 cache[key] = vector
             bar.update(len(batch))
     vectors = np.stack([cache[k] for k in keys]).astype(np.float32)

@@ -59,7 +59,7 @@ class E5Featurizer(DenseFeaturizer, GraphComponent):
         for start in range(0, len(todo), self._batch_size):
             batch = todo[start:start + self._batch_size]
             vectors = self._embed([m.get(TEXT) for m in batch])
-            for message, vector in zip(batch, vectors):
+            for message, vector in zip(batch, vectors, strict=True):
                 self.add_features_to_message(None, vector.reshape(1, -1), TEXT, message)
 
     def process(self, messages: List[Message]) -> List[Message]:

@@ -83,6 +83,14 @@ class LanguageDetector:
         self._lingua = builder.build()
         self._from_lingua = {getattr(Language, _LINGUA_NAMES[c]): c for c in self.languages}
 
+    def warm_up(self) -> None:
+        """Load lingua's lazily loaded models now, not on the first message of each language."""
+        for sample in ("Guten Tag, wie geht es Ihnen heute?", "Good morning, how are you today?",
+                       "صباح الخير كيف حالك اليوم", "Günaydın, bugün nasılsınız?", "Доброго ранку, як ви сьогодні?",
+                       "Доброе утро, как вы сегодня?", "صبح بخیر، امروز حال شما چطور است؟",
+                       "Bonjour, comment allez-vous aujourd'hui ?"):
+            self._lingua.compute_language_confidence_values(sample)
+
     def detect(self, text: str) -> Detection:
         words = [w.lower() for w in _WORD.findall(text)]
         if not words:

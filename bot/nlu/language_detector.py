@@ -38,6 +38,7 @@ class LanguageDetectorComponent(GraphComponent):
     def __init__(self, config: Dict[Text, Any]) -> None:
         self._detector = LanguageDetector(tuple(config["languages"]), float(config["min_confidence"]),
                                           preload=bool(config["preload_models"]))
+        self._detector.warm_up()
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,

@@ -18,8 +18,8 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 
 async def test_a_paraphrased_question_gets_the_curated_answer_with_sources(dispatcher) -> None:
-    tracker = make_tracker("Meine Aufenthaltserlaubnis läuft nächsten Monat ab. Wie verlängere ich sie?", "ask_question",
-                           language=detected("de", 9))
+    question = "Meine Aufenthaltserlaubnis läuft nächsten Monat ab. Wie verlängere ich sie?"
+    tracker = make_tracker(question, "ask_question", language=detected("de", 9))
     await ActionAnswerQuestion().run(dispatcher, tracker, {})
     [payload] = envelopes(dispatcher)
     envelope = payload["envelope"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
