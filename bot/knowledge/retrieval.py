@@ -1,8 +1,10 @@
 """Find the entry that answers a question, and decide: answer, clarify or hand off.
 
-Scores: cosine similarity of the question with every example question of every language,
-an entry's score is its best match. The thresholds live in `thresholds.json` beside this file,
-written by the calibration (`make eval-kb`); see docs/kb-thresholds.md for how they were chosen.
+Scores: an entry's score mixes two cosine similarities of the question, in any language:
+with its closest example question, and with its closest answer text (embedded as a passage).
+Answers cover angles the examples miss; examples match the way people ask. The mix weight and
+the thresholds live in `thresholds.json` beside this file, written by the calibration
+(`make eval-kb ARGS=--calibrate`); reports/kb/ holds the numbers that justified them.
 """
 
 from __future__ import annotations
@@ -25,11 +27,13 @@ class Thresholds:
     answer: float  # best score at or above: answer ...
     margin: float  # ... if the runner-up trails by at least this much, else clarify
     clarify: float  # best score at or above (and below `answer`): offer the top two
+    question_weight: float = 0.3  # entry score = w * best example question + (1 - w) * best answer
 
     @classmethod
     def load(cls, path: Path = THRESHOLDS_FILE) -> Thresholds:
         data = json.loads(path.read_text())
-        return cls(answer=data["answer"], margin=data["margin"], clarify=data["clarify"])
+        return cls(answer=data["answer"], margin=data["margin"], clarify=data["clarify"],
+                   question_weight=data.get("question_weight", 0.3))
 
 
 @dataclass(frozen=True)
@@ -73,19 +77,27 @@ class Retriever:
         manifest = json.loads(manifest_path.read_text())
         rows = json.loads((self.index_dir / "rows.json").read_text())
         self.vectors = np.load(self.index_dir / "vectors.npy")
-        self.row_entries = np.array([row["entry_id"] for row in rows])
-        self.entry_ids = sorted(set(self.row_entries.tolist()))
-        self._entry_pos = np.searchsorted(self.entry_ids, self.row_entries)
+        row_entries = np.array([row["entry_id"] for row in rows])
+        self.entry_ids = sorted(set(row_entries.tolist()))
+        self._entry_pos = np.searchsorted(self.entry_ids, row_entries)
+        self._is_answer = np.array([row["kind"] == "answer" for row in rows])
         self.embedder = get_embedder(manifest["embedder"])
         self.manifest = manifest
         self._manifest_mtime = mtime
         return True
 
+    def entry_scores(self, question: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per entry (in `entry_ids` order): best example-question and best answer similarity."""
+        row_scores = self.vectors @ self.embedder.embed([question])[0]
+        best = np.full((2, len(self.entry_ids)), -1.0, dtype=np.float32)
+        for kind, mask in enumerate((~self._is_answer, self._is_answer)):
+            np.maximum.at(best[kind], self._entry_pos[mask], row_scores[mask])
+        return best[0], best[1]
+
     def search(self, question: str) -> list[Candidate]:
-        query = self.embedder.embed([question])[0]
-        row_scores = self.vectors @ query
-        entry_scores = np.full(len(self.entry_ids), -1.0, dtype=np.float32)
-        np.maximum.at(entry_scores, self._entry_pos, row_scores)
+        by_question, by_answer = self.entry_scores(question)
+        w = self.thresholds.question_weight
+        entry_scores = w * by_question + (1 - w) * by_answer
         order = np.argsort(-entry_scores)
         return [Candidate(self.entry_ids[i], round(float(entry_scores[i]), 4)) for i in order]
 

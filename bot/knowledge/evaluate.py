@@ -1,0 +1,246 @@
+"""`make eval-kb`: how well retrieval answers, clarifies and refuses, per language.
+
+Queries:
+- eval/kb_dev.jsonl: paraphrases written for this purpose (never the entries' own examples),
+  with the entry that answers them, plus "uncovered" questions from the same world that no
+  entry answers (the right outcome is a person, not an answer);
+- out-of-scope negatives: CLINC150 `oos_val` (English) and the xSID validation sets in 13
+  languages, from ../shared/data (licences in that folder's README).
+
+Every query is scored once; thresholds are then chosen on one half of the queries (split by a
+hash of the text) and reported on the other half, so the reported numbers are not the ones the
+thresholds were fitted to. `--calibrate` writes the chosen thresholds to
+bot/knowledge/thresholds.json and the evidence to reports/kb/calibration.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import itertools
+import json
+import resource
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bot.knowledge.retrieval import THRESHOLDS_FILE, Candidate, Retriever, Thresholds
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = ROOT.parent / "shared" / "data"
+OUT = ROOT / "reports" / "kb"
+MAX_WRONG = 0.01  # wrong answers among in-domain questions (incl. uncovered ones)
+MAX_OOS_ANSWERED = 0.02  # out-of-scope queries that got an answer
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    language: str
+    expected: str | None  # entry id; None: nobody should answer it
+    source: str  # paraphrase | uncovered | clinc150 | xsid
+    half: str  # calibrate | report
+
+
+@dataclass(frozen=True)
+class Scored:
+    query: Query
+    candidates: tuple[Candidate, ...]
+    seconds: float
+
+
+def _half(text: str) -> str:
+    return "calibrate" if hashlib.sha256(text.encode()).digest()[0] % 2 == 0 else "report"
+
+
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def load_queries(dev_file: Path = ROOT / "eval" / "kb_dev.jsonl", shared: Path = SHARED) -> list[Query]:
+    queries = [Query(row["text"], row["language"], row["kb_id"], row["kind"], _half(row["text"]))
+               for row in _jsonl(dev_file)]
+    queries += [Query(row["text"], "en", None, "clinc150", _half(row["text"]))
+                for row in _jsonl(shared / "clinc150" / "oos_val.jsonl")]
+    for path in sorted((shared / "xsid").glob("*.valid.jsonl")):
+        language = path.name.split(".")[0]
+        queries += [Query(row["text"], language, None, "xsid", _half(row["text"])) for row in _jsonl(path)]
+    return queries
+
+
+def score(retriever: Retriever, queries: list[Query]) -> list[Scored]:
+    scored = []
+    for query in queries:
+        started = time.perf_counter()
+        candidates = tuple(retriever.search(query.text)[:3])
+        scored.append(Scored(query, candidates, time.perf_counter() - started))
+    return scored
+
+
+@dataclass(frozen=True)
+class Table:
+    """The scored queries as arrays: what the decision rule needs, vectorised over queries."""
+
+    top1: np.ndarray
+    top2: np.ndarray
+    top1_right: np.ndarray
+    top2_has_right: np.ndarray
+    paraphrase: np.ndarray
+    uncovered: np.ndarray
+    out_of_scope: np.ndarray
+
+    @classmethod
+    def of(cls, items: list[Scored]) -> Table:
+        def col(values: list) -> np.ndarray:
+            return np.array(values)
+        return cls(
+            top1=col([i.candidates[0].score for i in items]),
+            top2=col([i.candidates[1].score for i in items]),
+            top1_right=col([i.candidates[0].entry_id == i.query.expected for i in items]),
+            top2_has_right=col([i.query.expected in {c.entry_id for c in i.candidates[:2]} for i in items]),
+            paraphrase=col([i.query.source == "paraphrase" for i in items]),
+            uncovered=col([i.query.source == "uncovered" for i in items]),
+            out_of_scope=col([i.query.source in ("clinc150", "xsid") for i in items]),
+        )
+
+    def actions(self, t: Thresholds) -> tuple[np.ndarray, np.ndarray]:
+        """(answered, clarified) masks: the same rule as retrieval.decide, for all queries at once."""
+        answered = (self.top1 >= t.answer) & (self.top1 - self.top2 >= t.margin)
+        clarified = ~answered & (self.top1 >= t.clarify)
+        return answered, clarified
+
+
+def summarise(items: list[Scored] | Table, thresholds: Thresholds) -> dict:
+    """Rates for paraphrases, uncovered in-domain questions and out-of-scope queries."""
+    t = items if isinstance(items, Table) else Table.of(items)
+    answered, clarified = t.actions(thresholds)
+    para, unc, oos = t.paraphrase, t.uncovered, t.out_of_scope
+
+    def rate(mask: np.ndarray, within: np.ndarray) -> float | None:
+        return round(float((mask & within).sum() / within.sum()), 4) if within.any() else None
+
+    wrong = (answered & para & ~t.top1_right) | (answered & unc)
+    return {
+        "paraphrases": int(para.sum()), "uncovered": int(unc.sum()), "out_of_scope": int(oos.sum()),
+        "top1_accuracy": rate(t.top1_right, para),
+        "answered_correctly": rate(answered & t.top1_right, para),
+        "wrong_answer_rate": rate(wrong, para | unc),
+        "clarify_rate": rate(clarified, para),
+        "clarify_with_right_option": rate(clarified & t.top2_has_right, para),
+        "handoff_rate": rate(~answered & ~clarified, para),
+        "uncovered_answered": rate(answered, unc),
+        "oos_answered": rate(answered, oos),
+        "oos_clarified": rate(clarified, oos),
+    }
+
+
+def calibrate(items: list[Scored]) -> tuple[Thresholds, dict]:
+    """The thresholds that answer the most paraphrases correctly within both error budgets.
+
+    Among equally good settings, the one with the most right clarifications (minus clarifications
+    offered to out-of-scope queries) wins: a clarify with the right option is the next best outcome."""
+    table = Table.of(items)
+    best: tuple[tuple[float, float], Thresholds, dict] | None = None
+    answers = np.round(np.arange(0.86, 0.995, 0.0025), 4)
+    margins = np.round(np.arange(0.0, 0.041, 0.002), 4)
+    clarifies = np.round(np.arange(0.84, 0.99, 0.0025), 4)
+    for answer, margin in itertools.product(answers, margins):
+        for clarify in clarifies[clarifies <= answer]:
+            thresholds = Thresholds(float(answer), float(margin), float(clarify))
+            summary = summarise(table, thresholds)
+            if summary["wrong_answer_rate"] > MAX_WRONG or summary["oos_answered"] > MAX_OOS_ANSWERED:
+                continue
+            key = (summary["answered_correctly"], summary["clarify_with_right_option"] - summary["oos_clarified"])
+            if best is None or key > best[0]:
+                best = (key, thresholds, summary)
+    if best is None:
+        raise RuntimeError("no thresholds meet the error budgets on the calibration half")
+    return best[1], best[2]
+
+
+def per_language(items: list[Scored], thresholds: Thresholds) -> dict[str, dict]:
+    groups: dict[str, list[Scored]] = defaultdict(list)
+    for item in items:
+        groups[item.query.language].append(item)
+    return {language: summarise(group, thresholds) for language, group in sorted(groups.items())}
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.1f}%"
+
+
+def markdown(report: dict) -> str:
+    t = report["thresholds"]
+    lines = [f"# Knowledge-base retrieval evaluation ({report['date']})", "",
+             f"Embedder `{report['embedder']}`, {report['entries']} entries, {report['index_rows']} indexed questions. "
+             f"Thresholds: answer ≥ {t['answer']}, margin ≥ {t['margin']}, clarify ≥ {t['clarify']}. "
+             f"Reported on the held-out half ({report['held_out']['paraphrases']} paraphrases, "
+             f"{report['held_out']['uncovered']} uncovered, {report['held_out']['out_of_scope']} out-of-scope).", "",
+             "| language | top-1 | answered right | wrong answers | clarify | handoff | uncovered answered |"
+             " out-of-scope answered |", "|---|---|---|---|---|---|---|---|"]
+    for language, row in report["per_language_held_out"].items():
+        lines.append(f"| {language} | {_pct(row['top1_accuracy'])} | {_pct(row['answered_correctly'])} | "
+                     f"{_pct(row['wrong_answer_rate'])} | {_pct(row['clarify_rate'])} | {_pct(row['handoff_rate'])} | "
+                     f"{_pct(row['uncovered_answered'])} | {_pct(row['oos_answered'])} |")
+    h = report["held_out"]
+    lines.append(f"| **all** | {_pct(h['top1_accuracy'])} | {_pct(h['answered_correctly'])} | "
+                 f"{_pct(h['wrong_answer_rate'])} | {_pct(h['clarify_rate'])} | {_pct(h['handoff_rate'])} | "
+                 f"{_pct(h['uncovered_answered'])} | {_pct(h['oos_answered'])} |")
+    lat = report["latency_ms"]
+    lines += ["", f"Latency per query (embed + search): p50 {lat['p50']:.1f} ms, p95 {lat['p95']:.1f} ms, "
+              f"p99 {lat['p99']:.1f} ms. Peak memory of the evaluating process: {report['max_rss_mb']:.0f} MB.", "",
+              "top-1: the best-scoring entry is the right one (ranking only). answered right / wrong answers / "
+              "clarify / handoff: what the person gets with the thresholds. Wrong answers count paraphrases "
+              "answered with another entry and uncovered questions answered at all. Languages without a "
+              "paraphrase row (da, id, it, …) only contribute out-of-scope queries (xSID).", "",
+              "Reproduce: `make eval-kb` (report) or `make eval-kb ARGS=--calibrate` (choose thresholds)."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.knowledge.evaluate")
+    parser.add_argument("--calibrate", action="store_true", help="choose thresholds and write them")
+    args = parser.parse_args(argv)
+
+    retriever = Retriever()
+    queries = load_queries()
+    started = time.perf_counter()
+    scored = score(retriever, queries)
+    print(f"scored {len(scored)} queries in {time.perf_counter() - started:.1f} s")
+    calibration = [s for s in scored if s.query.half == "calibrate"]
+    held_out = [s for s in scored if s.query.half == "report"]
+    thresholds = retriever.thresholds
+    OUT.mkdir(parents=True, exist_ok=True)
+    if args.calibrate:
+        thresholds, fitted = calibrate(calibration)
+        THRESHOLDS_FILE.write_text(json.dumps({
+            "answer": thresholds.answer, "margin": thresholds.margin, "clarify": thresholds.clarify,
+            "note": f"chosen by `make eval-kb ARGS=--calibrate` on {dt.date.today()}; "
+                    "evidence in reports/kb/calibration.json"}, indent=2) + "\n")
+        (OUT / "calibration.json").write_text(json.dumps({
+            "budgets": {"max_wrong_answer_rate": MAX_WRONG, "max_oos_answered": MAX_OOS_ANSWERED},
+            "chosen": thresholds.__dict__, "on_calibration_half": fitted,
+            "on_held_out_half": summarise(held_out, thresholds)}, indent=2))
+    latencies = np.array([s.seconds for s in scored]) * 1000
+    report = {
+        "date": dt.date.today().isoformat(), "embedder": retriever.manifest["embedder"],
+        "entries": retriever.manifest["entries"], "index_rows": retriever.manifest["rows"],
+        "thresholds": thresholds.__dict__,
+        "held_out": summarise(held_out, thresholds), "all_queries": summarise(scored, thresholds),
+        "per_language_held_out": per_language(held_out, thresholds),
+        "latency_ms": {p: float(np.percentile(latencies, q)) for p, q in (("p50", 50), ("p95", 95), ("p99", 99))},
+        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+    (OUT / "eval.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    (OUT / "eval.md").write_text(markdown(report))
+    print(markdown(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
