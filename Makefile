@@ -36,6 +36,8 @@ nlu-report: install ## NLU cross-validation (5 folds), F1 per intent and per lan
 
 lock:               ## re-resolve the lock files after changing pyproject.toml or requirements/rasa.in
 	@.tools/uv/bin/uv pip compile -q --python-version 3.11 pyproject.toml --extra test -o requirements/app.lock
+	@.tools/uv/bin/uv pip compile -q --python-version 3.11 pyproject.toml --extra test --extra sentence-transformers \
+		--find-links $${TORCH_WHEELS:-/opt/wheels} -o requirements/st.lock
 	@.tools/uv/bin/uv pip compile -q --python-version 3.10 requirements/rasa.in -o requirements/rasa.lock
 
 clean:              ## remove environments, models, databases and logs

@@ -102,3 +102,7 @@ class ActionAnswerQuestion(ReplyAction):
             return handoff(dispatcher, language, reason="personal_case", topic=entry.topic)
         send(dispatcher, answer_envelope(entry, language, confidence))
         return []
+
+
+if os.environ.get("KB_PRELOAD") == "1":  # set by the stack: load content and index when the server starts
+    KnowledgeService.get()

