@@ -17,8 +17,10 @@ NATIVE_NAMES: dict[str, str] = {
 
 _SCRIPTS = {"de": "latin", "en": "latin", "tr": "latin", "fr": "latin",
             "ar": "arabic", "fa": "arabic", "uk": "cyrillic", "ru": "cyrillic"}
-SWITCH_MIN_WORDS = 3
-SWITCH_MIN_CONFIDENCE = 0.9
+SWITCH_MIN_WORDS = 4
+# lingua's confidences are relative among the candidate languages; a clear French sentence that
+# mentions "Musterstadt" scores 0.66 for French, a German one scores above 0.95 for German.
+SWITCH_MIN_CONFIDENCE = 0.6
 
 
 def choose_language(current: str | None, detection: dict | None, picked: str | None = None) -> str:

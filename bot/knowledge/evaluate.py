@@ -36,6 +36,7 @@ SHARED = ROOT.parent / "shared" / "data"
 OUT = ROOT / "reports" / "kb"
 MAX_WRONG = 0.01  # wrong answers among in-domain questions (incl. uncovered ones)
 MAX_OOS_ANSWERED = 0.02  # out-of-scope queries that got an answer
+QUESTION_WEIGHTS = np.round(np.arange(0.2, 1.01, 0.1), 2)  # entry score = w * question + (1 - w) * answer
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,15 @@ class Query:
 @dataclass(frozen=True)
 class Scored:
     query: Query
-    candidates: tuple[Candidate, ...]
+    by_question: np.ndarray  # per entry: best similarity with an example question
+    by_answer: np.ndarray  # per entry: best similarity with an answer
+    entry_ids: list[str]
     seconds: float
+
+    def candidates(self, question_weight: float) -> tuple[Candidate, ...]:
+        scores = question_weight * self.by_question + (1 - question_weight) * self.by_answer
+        top = np.argsort(-scores)[:3]
+        return tuple(Candidate(self.entry_ids[i], float(scores[i])) for i in top)
 
 
 def _half(text: str) -> str:
@@ -77,8 +85,8 @@ def score(retriever: Retriever, queries: list[Query]) -> list[Scored]:
     scored = []
     for query in queries:
         started = time.perf_counter()
-        candidates = tuple(retriever.search(query.text)[:3])
-        scored.append(Scored(query, candidates, time.perf_counter() - started))
+        by_question, by_answer = retriever.entry_scores(query.text)
+        scored.append(Scored(query, by_question, by_answer, retriever.entry_ids, time.perf_counter() - started))
     return scored
 
 
@@ -95,14 +103,16 @@ class Table:
     out_of_scope: np.ndarray
 
     @classmethod
-    def of(cls, items: list[Scored]) -> Table:
+    def of(cls, items: list[Scored], question_weight: float) -> Table:
         def col(values: list) -> np.ndarray:
             return np.array(values)
+        ranked = [i.candidates(question_weight) for i in items]
         return cls(
-            top1=col([i.candidates[0].score for i in items]),
-            top2=col([i.candidates[1].score for i in items]),
-            top1_right=col([i.candidates[0].entry_id == i.query.expected for i in items]),
-            top2_has_right=col([i.query.expected in {c.entry_id for c in i.candidates[:2]} for i in items]),
+            top1=col([c[0].score for c in ranked]),
+            top2=col([c[1].score for c in ranked]),
+            top1_right=col([c[0].entry_id == i.query.expected for c, i in zip(ranked, items, strict=True)]),
+            top2_has_right=col([i.query.expected in {x.entry_id for x in c[:2]}
+                                for c, i in zip(ranked, items, strict=True)]),
             paraphrase=col([i.query.source == "paraphrase" for i in items]),
             uncovered=col([i.query.source == "uncovered" for i in items]),
             out_of_scope=col([i.query.source in ("clinc150", "xsid") for i in items]),
@@ -117,7 +127,7 @@ class Table:
 
 def summarise(items: list[Scored] | Table, thresholds: Thresholds) -> dict:
     """Rates for paraphrases, uncovered in-domain questions and out-of-scope queries."""
-    t = items if isinstance(items, Table) else Table.of(items)
+    t = items if isinstance(items, Table) else Table.of(items, thresholds.question_weight)
     answered, clarified = t.actions(thresholds)
     para, unc, oos = t.paraphrase, t.uncovered, t.out_of_scope
 
@@ -140,18 +150,18 @@ def summarise(items: list[Scored] | Table, thresholds: Thresholds) -> dict:
 
 
 def calibrate(items: list[Scored]) -> tuple[Thresholds, dict]:
-    """The thresholds that answer the most paraphrases correctly within both error budgets.
+    """The weight and thresholds that answer the most paraphrases correctly within both error budgets.
 
     Among equally good settings, the one with the most right clarifications (minus clarifications
     offered to out-of-scope queries) wins: a clarify with the right option is the next best outcome."""
-    table = Table.of(items)
     best: tuple[tuple[float, float], Thresholds, dict] | None = None
     answers = np.round(np.arange(0.86, 0.995, 0.0025), 4)
     margins = np.round(np.arange(0.0, 0.041, 0.002), 4)
     clarifies = np.round(np.arange(0.84, 0.99, 0.0025), 4)
-    for answer, margin in itertools.product(answers, margins):
+    tables = {float(weight): Table.of(items, float(weight)) for weight in QUESTION_WEIGHTS}
+    for (weight, table), answer, margin in itertools.product(tables.items(), answers, margins):
         for clarify in clarifies[clarifies <= answer]:
-            thresholds = Thresholds(float(answer), float(margin), float(clarify))
+            thresholds = Thresholds(float(answer), float(margin), float(clarify), float(weight))
             summary = summarise(table, thresholds)
             if summary["wrong_answer_rate"] > MAX_WRONG or summary["oos_answered"] > MAX_OOS_ANSWERED:
                 continue
@@ -178,6 +188,8 @@ def markdown(report: dict) -> str:
     t = report["thresholds"]
     lines = [f"# Knowledge-base retrieval evaluation ({report['date']})", "",
              f"Embedder `{report['embedder']}`, {report['entries']} entries, {report['index_rows']} indexed questions. "
+             f"Entry score = {t['question_weight']} × best example question + "
+             f"{round(1 - t['question_weight'], 2)} × best answer. "
              f"Thresholds: answer ≥ {t['answer']}, margin ≥ {t['margin']}, clarify ≥ {t['clarify']}. "
              f"Reported on the held-out half ({report['held_out']['paraphrases']} paraphrases, "
              f"{report['held_out']['uncovered']} uncovered, {report['held_out']['out_of_scope']} out-of-scope).", "",
@@ -220,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         thresholds, fitted = calibrate(calibration)
         THRESHOLDS_FILE.write_text(json.dumps({
             "answer": thresholds.answer, "margin": thresholds.margin, "clarify": thresholds.clarify,
+            "question_weight": thresholds.question_weight,
             "note": f"chosen by `make eval-kb ARGS=--calibrate` on {dt.date.today()}; "
                     "evidence in reports/kb/calibration.json"}, indent=2) + "\n")
         (OUT / "calibration.json").write_text(json.dumps({

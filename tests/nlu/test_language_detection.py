@@ -72,5 +72,14 @@ def test_a_clear_sentence_switches() -> None:
     assert choose_language("de", d("en", words=7, confidence=0.97)) == "en"
 
 
+def test_a_real_french_sentence_after_german_switches(detector: LanguageDetector) -> None:
+    detection = detector.detect("Je cherche un appartement à Musterstadt, comment faire ?").as_dict()
+    assert choose_language("de", detection) == "fr"
+
+
+def test_three_words_do_not_switch() -> None:
+    assert choose_language("de", d("en", words=3, confidence=0.99)) == "de"
+
+
 def test_a_different_script_switches_even_for_one_word() -> None:
     assert choose_language("de", d("uk", words=1)) == "uk"
