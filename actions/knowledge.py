@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 
 from rasa_sdk import Tracker
@@ -15,7 +16,8 @@ from actions.handoff import handoff
 from actions.replies import ReplyAction, person_button, send
 from bot import i18n
 from bot.conversations.envelopes import Button, Envelope, SourceRef
-from bot.knowledge.loader import KnowledgeBase, load
+from bot.knowledge.index import DEFAULT_INDEX_DIR, build_index
+from bot.knowledge.loader import KnowledgeBase, KnowledgeBaseError, load
 from bot.knowledge.retrieval import Decision, Retriever
 from bot.knowledge.schema import Entry
 
@@ -25,24 +27,55 @@ KB_ROOT = Path(os.environ.get("KB_ROOT", ROOT / "knowledge_base"))
 SITE_FILE = Path(os.environ.get("KB_SITE_FILE", KB_ROOT / "site" / "musterstadt.yml"))
 
 
-class KnowledgeService:
-    """The content and its index, loaded once per process and reloaded when the index changes."""
+def content_stamp(root: Path = KB_ROOT) -> tuple[int, float]:
+    """Cheap fingerprint of the content files: how many, and the newest modification time."""
+    files = list(root.rglob("*.yml"))
+    return len(files), max((f.stat().st_mtime for f in files), default=0.0)
 
+
+class KnowledgeService:
+    """The content and its index, loaded once per process.
+
+    Reloaded when the content files change (the index is rebuilt incrementally: only changed
+    texts are embedded) or when someone else rebuilt the index. Checked at most every
+    `CHECK_EVERY` seconds, so the hot path stays cheap. Invalid content keeps the last good one.
+    """
+
+    CHECK_EVERY = 5.0
     _instance: KnowledgeService | None = None
     _lock = threading.Lock()
 
-    def __init__(self) -> None:
-        self.retriever = Retriever()
-        self.kb: KnowledgeBase = load(KB_ROOT, SITE_FILE)
+    def __init__(self, root: Path = KB_ROOT, site_file: Path = SITE_FILE,
+                 index_dir: Path = DEFAULT_INDEX_DIR) -> None:
+        self.root, self.site_file, self.index_dir = root, site_file, index_dir
+        self.stamp = content_stamp(root)
+        self.kb: KnowledgeBase = load(root, site_file)
+        build_index(self.kb, index_dir=index_dir)
+        self.retriever = Retriever(index_dir)
+        self.checked_at = time.monotonic()
+
+    def refresh(self) -> None:
+        self.checked_at = time.monotonic()
+        stamp = content_stamp(self.root)
+        if stamp != self.stamp:
+            try:
+                kb = load(self.root, self.site_file)
+            except KnowledgeBaseError:
+                logger.exception("the changed knowledge base does not validate; keeping the last good one")
+                return
+            build_index(kb, index_dir=self.index_dir)
+            self.kb, self.stamp = kb, stamp
+        if self.retriever.reload_if_changed():
+            self.kb = load(self.root, self.site_file)
+            logger.info("knowledge base reloaded: %s", self.retriever.manifest)
 
     @classmethod
     def get(cls) -> KnowledgeService:
         with cls._lock:
             if cls._instance is None:
                 cls._instance = cls()
-            elif cls._instance.retriever.reload_if_changed():
-                cls._instance.kb = load(KB_ROOT, SITE_FILE)
-                logger.info("knowledge base reloaded: %s", cls._instance.retriever.manifest)
+            elif time.monotonic() - cls._instance.checked_at >= cls.CHECK_EVERY:
+                cls._instance.refresh()
             return cls._instance
 
 

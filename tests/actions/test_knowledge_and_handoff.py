@@ -3,7 +3,7 @@ import pytest
 from actions.handoff import ActionHandoffToStaff
 from actions.knowledge import ActionAnswerQuestion, KnowledgeService
 from bot import i18n
-from bot.knowledge.index import build_index
+from bot.knowledge.index import DEFAULT_INDEX_DIR, build_index
 from bot.knowledge.loader import load
 from tests.actions.conftest import detected, envelopes, make_tracker
 from tests.conftest import ROOT
@@ -73,3 +73,21 @@ async def test_request_for_a_person_asks_the_gateway_for_a_ticket(dispatcher) ->
                      "language": "ar", "topic": None, "kb_id": None, "confidence": None, "sources": [],
                      "buttons": [], "ticket": None},
         "handoff": {"reason": "requested", "urgent": False, "guesses": []}}]
+
+
+def test_edited_content_is_picked_up_without_a_restart(tmp_path) -> None:
+    import shutil
+
+    root = tmp_path / "kb"
+    shutil.copytree(ROOT / "knowledge_base", root)
+    shutil.copytree(DEFAULT_INDEX_DIR, tmp_path / "index")  # its embedding cache keeps this fast
+    service = KnowledgeService(root, root / "site" / "musterstadt.yml", tmp_path / "index")
+    path = root / "residence" / "eu-blue-card.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("title: ", "title: NEU ", 1), encoding="utf-8")
+    service.refresh()
+    assert service.kb.entries["eu-blue-card"].title.startswith("NEU ")
+    assert service.retriever.manifest["embedded_now"] == 0  # a title change needs no new embeddings
+
+    path.write_text("id: [broken", encoding="utf-8")  # invalid content: the last good one stays
+    service.refresh()
+    assert service.kb.entries["eu-blue-card"].title.startswith("NEU ")
