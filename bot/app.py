@@ -11,9 +11,12 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from bot.config import Settings, get_settings
+from bot.conversations.events import EventBroker
 from bot.conversations.router import router as chat_router
 from bot.db import make_engine, make_sessionmaker
 from bot.health import router as health_router
+from bot.inbox.router import router as staff_router
+from bot.knowledge.loader import load_site
 from bot.rasa_client import RasaClient
 
 STATIC = Path(__file__).parent / "static"
@@ -25,6 +28,8 @@ async def open_resources(app: FastAPI, settings: Settings) -> None:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.site = load_site(settings.site_file)
+    app.state.events = EventBroker()
     app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_token.get_secret_value(),
                                 settings.rasa_channel_token.get_secret_value(),
                                 settings.action_server_url, timeout=settings.rasa_timeout_seconds)
@@ -47,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Willkommen gateway", version="0.1.0", lifespan=lifespan)
     app.include_router(health_router)
     app.include_router(chat_router)
+    app.include_router(staff_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)

@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: SecretStr = SecretStr(PLACEHOLDER)  # Rasa HTTP API (--auth-token)
     rasa_channel_token: SecretStr = SecretStr(PLACEHOLDER + "-channel-token")  # gateway channel
+    staff_api_token: SecretStr = SecretStr(PLACEHOLDER + "-staff-token")  # staff JSON API (until the inbox)
     rasa_timeout_seconds: float = 30.0
     action_server_url: str = "http://127.0.0.1:5055"
 
@@ -33,7 +34,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _no_placeholder_secrets_in_production(self) -> Settings:
         if self.environment == "production":
-            for name in ("rasa_token", "rasa_channel_token"):
+            for name in ("rasa_token", "rasa_channel_token", "staff_api_token"):
                 if PLACEHOLDER in getattr(self, name).get_secret_value():
                     raise ValueError(f"{name.upper()} still has its placeholder value; set a real secret")
         return self

@@ -31,8 +31,10 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 RasaDep = Annotated[RasaClient, Depends(get_rasa)]
 
 
-def get_conversation_service(session: SessionDep, rasa: RasaDep, settings: SettingsDep) -> ConversationService:
-    return ConversationService(session, rasa, settings.max_message_chars, settings.expected_staff_reply_minutes)
+def get_conversation_service(request: Request, session: SessionDep, rasa: RasaDep,
+                             settings: SettingsDep) -> ConversationService:
+    return ConversationService(session, rasa, request.app.state.events, request.app.state.site,
+                               settings.max_message_chars, settings.expected_staff_reply_minutes)
 
 
 ConversationServiceDep = Annotated[ConversationService, Depends(get_conversation_service)]

@@ -94,7 +94,7 @@ def read_env_file(path: Path) -> dict[str, str]:
 
 def load_or_create_secrets(path: Path = SECRETS_FILE) -> dict[str, str]:
     """Random tokens for a local stack, created once and kept in var/ (never committed)."""
-    wanted = ("RASA_TOKEN", "RASA_CHANNEL_TOKEN")
+    wanted = ("RASA_TOKEN", "RASA_CHANNEL_TOKEN", "STAFF_API_TOKEN")
     values = read_env_file(path)
     if not all(values.get(key) for key in wanted):
         values = {key: secrets.token_urlsafe(32) for key in wanted}

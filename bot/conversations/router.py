@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, status
+from fastapi import APIRouter, Header, HTTPException, Request, status
+from fastapi.responses import StreamingResponse
 
 from bot.conversations.envelopes import Envelope
 from bot.conversations.models import Conversation, Message
 from bot.conversations.schemas import ConversationCreate, ConversationCreated, MessageIn, MessagesOut
-from bot.conversations.service import ConversationNotFound, InvalidMessage, InvalidToken
+from bot.conversations.service import ConversationNotFound, InvalidMessage, InvalidToken, message_event
 from bot.deps import ConversationServiceDep
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["chat"])
@@ -52,6 +56,49 @@ async def post_message(conversation_id: str, body: MessageIn, service: Conversat
     return MessagesOut(messages=[e for e in map(_envelope, replies) if e is not None])
 
 
+KEEPALIVE_SECONDS = 15.0
+
+
+def _sse(event: dict) -> str:
+    return f"id: {event['seq']}\nevent: message\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
+
+
+@router.get("/{conversation_id}/events")
+async def events(conversation_id: str, request: Request, service: ConversationServiceDep,
+                 authorization: Annotated[str | None, Header()] = None, token: str | None = None,
+                 last_event_id: Annotated[str | None, Header()] = None, after: int = 0) -> StreamingResponse:
+    """Server-sent events: every new message of the conversation (staff replies included).
+
+    Catches up from `Last-Event-ID` (what browsers send on reconnect) or `after`, then streams.
+    `?token=` is accepted because browsers' EventSource cannot send headers."""
+    conversation = await _authorized(service, conversation_id, authorization or (f"Bearer {token}" if token else None))
+    start = max(after, int(last_event_id) if (last_event_id or "").isdigit() else 0)
+    subscription = request.app.state.events.subscribe(conversation_id)
+    queue = await subscription.__aenter__()  # subscribe before reading the history: nothing falls between
+    backlog = [message_event(m) for m in await service.history(conversation, after=start)]
+
+    async def stream() -> AsyncIterator[str]:
+        last = start
+        try:
+            for event in backlog:
+                last = event["seq"]
+                yield _sse(event)
+            while not await request.is_disconnected():
+                try:
+                    event = await asyncio.wait_for(queue.get(), timeout=KEEPALIVE_SECONDS)
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+                    continue
+                if event["seq"] > last:
+                    last = event["seq"]
+                    yield _sse(event)
+        finally:
+            await subscription.__aexit__(None, None, None)
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
 @router.get("/{conversation_id}/messages")
 async def get_messages(conversation_id: str, service: ConversationServiceDep,
                        authorization: Annotated[str | None, Header()] = None, after: int = 0) -> dict:
@@ -59,5 +106,4 @@ async def get_messages(conversation_id: str, service: ConversationServiceDep,
     conversation = await _authorized(service, conversation_id, authorization)
     messages = await service.history(conversation, after=after)
     return {"state": conversation.state, "language": conversation.language,
-            "messages": [{"seq": m.seq, "role": m.role, "text": m.text, "created_at": m.created_at.isoformat(),
-                          "envelope": m.envelope} for m in messages]}
+            "messages": [message_event(m) for m in messages]}

@@ -6,6 +6,7 @@ Services raise domain errors; the router maps them to HTTP statuses.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import hmac
 import logging
@@ -20,7 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import i18n
 from bot.conversations.envelopes import Envelope
+from bot.conversations.events import EventBroker
 from bot.conversations.models import Conversation, Message, Ticket
+from bot.conversations.office_hours import next_opening
+from bot.knowledge.schema import Site
 from bot.languages import DEFAULT_LANGUAGE
 from bot.rasa_client import RasaClient, RasaUnavailable
 
@@ -41,6 +45,13 @@ class InvalidMessage(Exception):
         self.code, self.message, self.details = code, message, details
 
 
+def message_event(message: Message) -> dict[str, Any]:
+    """A stored message as the chat API shows it (history, polling and the live stream)."""
+    return {"seq": message.seq, "role": message.role, "text": message.text,
+            "created_at": message.created_at.isoformat() if message.created_at else None,
+            "envelope": message.envelope}
+
+
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -50,10 +61,12 @@ _conversation_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
 
 class ConversationService:
-    def __init__(self, session: AsyncSession, rasa: RasaClient, max_message_chars: int,
-                 expected_reply_minutes: int) -> None:
+    def __init__(self, session: AsyncSession, rasa: RasaClient, events: EventBroker, site: Site,
+                 max_message_chars: int, expected_reply_minutes: int) -> None:
         self.session = session
         self.rasa = rasa
+        self.events = events
+        self.site = site
         self.max_message_chars = max_message_chars
         self.expected_reply_minutes = expected_reply_minutes
 
@@ -89,15 +102,26 @@ class ConversationService:
         async with _conversation_locks[conversation.id]:
             await self.session.refresh(conversation)
             # stored and committed before anything else happens: nothing the person sent is lost
-            self._append(conversation, role="person", kind=None, text=said, payload=payload, language=language)
+            said_message = self._append(conversation, role="person", kind=None, text=said, payload=payload,
+                                        language=language)
             await self.session.commit()
+            self._publish(said_message)
             if conversation.state in ("waiting", "assigned"):
-                envelopes = [self._system_envelope("queued_ack", conversation)]
+                envelopes = [self.system_envelope("queued_ack", conversation)]
             else:
                 envelopes = await self._ask_rasa(conversation, said, language)
-            replies = [self._store_envelope(conversation, envelope) for envelope in envelopes]
-            await self.session.commit()
-            return replies
+            return await self.add_envelopes(conversation, envelopes)
+
+    async def add_envelopes(self, conversation: Conversation, envelopes: list[Envelope]) -> list[Message]:
+        """Store envelopes in order, commit, then deliver them to live listeners."""
+        messages = [self._store_envelope(conversation, envelope) for envelope in envelopes]
+        await self.session.commit()
+        for message in messages:
+            self._publish(message)
+        return messages
+
+    def _publish(self, message: Message) -> None:
+        self.events.publish(message.conversation_id, message_event(message))
 
     async def _ask_rasa(self, conversation: Conversation, text: str, language: str | None) -> list[Envelope]:
         metadata = {"language": language} if language else {}
@@ -117,7 +141,7 @@ class ConversationService:
             if envelope is not None:
                 envelopes.append(envelope)
         if not envelopes:  # Rasa or the action server failed: apologise and hand off, never silence
-            apology = self._system_envelope("technical_problem", conversation, kind="handoff")
+            apology = self.system_envelope("technical_problem", conversation, kind="handoff")
             envelopes = [await self._open_ticket(conversation, envelope=apology, reason="technical",
                                                  urgent=False, guesses=[])]
         return envelopes
@@ -146,7 +170,10 @@ class ConversationService:
         self.session.add(ticket)
         await self.session.flush()
         conversation.state = "waiting"
-        wait = i18n.text("handoff_wait_open", envelope.language, minutes=self.expected_reply_minutes)
+        opens = next_opening(self.site.staff_hours, dt.datetime.now(dt.UTC))
+        wait = (i18n.text("handoff_wait_open", envelope.language, minutes=self.expected_reply_minutes)
+                if opens is None else
+                i18n.text("handoff_wait_closed", envelope.language, next_open=opens.strftime("%d.%m. %H:%M")))
         envelope.ticket = ticket.number
         if "{ticket}" in envelope.text:
             envelope.text = envelope.text.replace("{ticket}", ticket.number)
@@ -155,9 +182,9 @@ class ConversationService:
         envelope.text += "\n\n" + wait
         return envelope
 
-    def _system_envelope(self, key: str, conversation: Conversation, kind: str = "info") -> Envelope:
+    def system_envelope(self, key: str, conversation: Conversation, kind: str = "info", **params: object) -> Envelope:
         language = conversation.language or DEFAULT_LANGUAGE
-        return Envelope(role="system", kind=kind, text=i18n.text(key, language), language=language)
+        return Envelope(role="system", kind=kind, text=i18n.text(key, language, **params), language=language)
 
     def _append(self, conversation: Conversation, **fields: Any) -> Message:
         message = Message(id=str(uuid.uuid4()), conversation_id=conversation.id, seq=conversation.next_seq, **fields)

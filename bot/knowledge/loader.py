@@ -45,7 +45,7 @@ def check(root: Path, site_file: Path, today: dt.date | None = None) -> tuple[Kn
     report = Report()
     site: Site | None = None
     try:
-        site = Site.model_validate(_read_yaml(site_file))
+        site = load_site(site_file)
     except (OSError, yaml.YAMLError, ValidationError) as exc:
         report.errors.append(f"{site_file}: {exc}")
 
@@ -82,6 +82,10 @@ def check(root: Path, site_file: Path, today: dt.date | None = None) -> tuple[Kn
     if report.errors or site is None:
         return None, report
     return KnowledgeBase(entries=entries, site=site), report
+
+
+def load_site(site_file: Path) -> Site:
+    return Site.model_validate(_read_yaml(site_file))
 
 
 def load(root: Path, site_file: Path) -> KnowledgeBase:

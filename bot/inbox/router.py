@@ -1,0 +1,75 @@
+"""The staff JSON API (a shared token for now; accounts come with the staff inbox)."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, status
+from pydantic import BaseModel, Field
+
+from bot.deps import ConversationServiceDep, SessionDep, SettingsDep
+from bot.inbox.tickets import TicketConflict, TicketNotFound, TicketService, ticket_summary
+
+
+def require_staff(settings: SettingsDep, authorization: Annotated[str | None, Header()] = None) -> None:
+    expected = f"Bearer {settings.staff_api_token.get_secret_value()}".encode()
+    if not hmac.compare_digest((authorization or "").encode(), expected):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "staff token required",
+                            headers={"WWW-Authenticate": "Bearer"})
+
+
+router = APIRouter(prefix="/api/v1/staff/tickets", tags=["staff"], dependencies=[Depends(require_staff)])
+
+
+def get_tickets(session: SessionDep, conversations: ConversationServiceDep) -> TicketService:
+    return TicketService(session, conversations)
+
+
+TicketsDep = Annotated[TicketService, Depends(get_tickets)]
+
+
+class StaffAction(BaseModel):
+    staff: str = Field(min_length=1, max_length=80)
+
+
+class StaffReply(StaffAction):
+    text: str = Field(min_length=1, max_length=4000)
+
+
+async def _run(coro):  # type: ignore[no-untyped-def]
+    try:
+        return await coro
+    except TicketNotFound:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such ticket") from None
+    except TicketConflict as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+
+
+@router.get("")
+async def list_tickets(tickets: TicketsDep,
+                       state: Annotated[Literal["waiting", "assigned", "resolved", "open"],
+                                        Query(alias="status")] = "open") -> dict:
+    return {"tickets": [ticket_summary(t) for t in await tickets.queue(state)]}
+
+
+@router.get("/{number}")
+async def get_ticket(number: str, tickets: TicketsDep) -> dict:
+    ticket = await _run(tickets.get(number))
+    return {"ticket": ticket_summary(ticket), "transcript": await tickets.transcript(ticket)}
+
+
+@router.post("/{number}/claim")
+async def claim(number: str, body: StaffAction, tickets: TicketsDep) -> dict:
+    return {"ticket": ticket_summary(await _run(tickets.claim(number, body.staff)))}
+
+
+@router.post("/{number}/reply")
+async def reply(number: str, body: StaffReply, tickets: TicketsDep) -> dict:
+    message = await _run(tickets.reply(number, body.staff, body.text))
+    return {"seq": message.seq, "envelope": message.envelope}
+
+
+@router.post("/{number}/resolve")
+async def resolve(number: str, body: StaffAction, tickets: TicketsDep) -> dict:
+    return {"ticket": ticket_summary(await _run(tickets.resolve(number, body.staff)))}
