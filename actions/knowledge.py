@@ -9,11 +9,11 @@ import time
 from pathlib import Path
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import handoff
-from actions.replies import ReplyAction, person_button, send
+from actions.replies import CLARIFY_SLOT, LAST_ANSWER_SLOT, OUT_OF_SCOPE_SLOT, ReplyAction, person_button, send
 from bot import i18n
 from bot.conversations.envelopes import Button, Envelope, SourceRef
 from bot.knowledge.index import DEFAULT_INDEX_DIR, build_index
@@ -105,6 +105,22 @@ def clarify_envelope(kb: KnowledgeBase, decision: Decision, language: str) -> En
                     confidence=decision.candidates[0].score, buttons=buttons)
 
 
+def referral_envelope(kb: KnowledgeBase, entry: Entry, language: str) -> Envelope | None:
+    """When another body than the Welcome Center is competent: who, how to reach them, what to
+    bring, and still a person on offer. Never "not responsible"."""
+    if entry.responsible == kb.site.welcome_center:
+        return None
+    body = kb.site.contacts[entry.responsible]
+    lines = [i18n.text("referral_intro", language, body=body.name)]
+    lines += [value for value in (body.address, body.phone and f"☎ {body.phone}", body.email and f"✉ {body.email}",
+                                  body.hours, body.url and str(body.url)) if value]
+    if body.bring:
+        lines.append(i18n.text("referral_bring", language) + " " + ", ".join(body.bring))
+    lines.append(i18n.text("referral_offer_person", language))
+    return Envelope(kind="referral", text="\n".join(lines), language=language, topic=entry.topic, kb_id=entry.id,
+                    buttons=[person_button(language)])
+
+
 def chosen_entry(tracker: Tracker) -> str | None:
     for entity in tracker.latest_message.get("entities") or []:
         if entity.get("entity") == "kb_id":
@@ -124,17 +140,22 @@ class ActionAnswerQuestion(ReplyAction):
             entry, confidence = service.kb.entries[picked], None
         else:
             decision = service.retriever.decide(tracker.latest_message.get("text") or "")
-            if decision.action == "clarify":
+            if decision.action == "clarify" and not tracker.get_slot(CLARIFY_SLOT):
                 send(dispatcher, clarify_envelope(service.kb, decision, language))
-                return []
-            if decision.action == "handoff":
-                return handoff(dispatcher, language, reason="no_answer", candidates=decision.candidates)
+                return [SlotSet(CLARIFY_SLOT, True)]
+            if decision.action != "answer":  # nothing fits, or a second guess in a row: a person
+                return [SlotSet(CLARIFY_SLOT, False),
+                        *handoff(dispatcher, language, reason="no_answer", candidates=decision.candidates)]
             entry, confidence = service.kb.entries[decision.candidates[0].entry_id], decision.candidates[0].score
-        if entry.handoff == "always":
-            send(dispatcher, answer_envelope(entry, language, confidence))
-            return handoff(dispatcher, language, reason="personal_case", topic=entry.topic)
         send(dispatcher, answer_envelope(entry, language, confidence))
-        return []
+        events: list[EventType] = [SlotSet(CLARIFY_SLOT, False), SlotSet(LAST_ANSWER_SLOT, entry.id),
+                                   SlotSet(OUT_OF_SCOPE_SLOT, 0.0)]
+        if entry.handoff == "always":
+            return events + handoff(dispatcher, language, reason="personal_case", topic=entry.topic)
+        referral = referral_envelope(service.kb, entry, language)
+        if referral is not None:
+            send(dispatcher, referral)
+        return events
 
 
 if os.environ.get("KB_PRELOAD") == "1":  # set by the stack: load content and index when the server starts

@@ -14,6 +14,10 @@ from bot.conversations.envelopes import Button, Envelope, Kind
 from bot.languages import choose_language
 
 LANGUAGE_SLOT = "language"
+CLARIFY_SLOT = "clarifying"  # the last turn offered a choice; a second unclear question goes to a person
+LAST_ANSWER_SLOT = "last_answer"  # the entry answered last (for feedback)
+OUT_OF_SCOPE_SLOT = "out_of_scope_turns"
+NEGATIVE_FEEDBACK_SLOT = "negative_feedback"
 HUMAN_PAYLOAD = "/request_human"
 
 

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.replies import ReplyAction, person_button, send, simple
+from actions.handoff import handoff
+from actions.replies import (
+    NEGATIVE_FEEDBACK_SLOT,
+    OUT_OF_SCOPE_SLOT,
+    ReplyAction,
+    person_button,
+    send,
+    simple,
+)
 from bot import i18n
 from bot.conversations.envelopes import Envelope
 
@@ -46,28 +54,40 @@ class ActionSmalltalk(ReplyAction):
         return []
 
 
+REPEATS_BEFORE_HANDOFF = 2
+
+
 class ActionFeedback(ReplyAction):
+    """Thanks for praise; for criticism a person on offer, and after the second one a person."""
+
     def name(self) -> str:
         return "action_feedback"
 
     async def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                     language: str) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent == "feedback_negative":
-            send(dispatcher, simple("handoff_offer", "feedback_sorry", language,
-                                    buttons=[person_button(language)]))
-        else:
+        if intent != "feedback_negative":
             send(dispatcher, simple("smalltalk", "feedback_thanks", language))
-        return []
+            return [SlotSet(NEGATIVE_FEEDBACK_SLOT, 0.0)]
+        count = (tracker.get_slot(NEGATIVE_FEEDBACK_SLOT) or 0) + 1
+        if count >= REPEATS_BEFORE_HANDOFF:
+            return [SlotSet(NEGATIVE_FEEDBACK_SLOT, 0.0),
+                    *handoff(dispatcher, language, reason="negative_feedback")]
+        send(dispatcher, simple("handoff_offer", "feedback_sorry", language, buttons=[person_button(language)]))
+        return [SlotSet(NEGATIVE_FEEDBACK_SLOT, float(count))]
 
 
 class ActionOutOfScope(ReplyAction):
+    """What the assistant can do, a person on offer; the second off-topic turn in a row goes to a person."""
+
     def name(self) -> str:
         return "action_out_of_scope"
 
     async def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                     language: str) -> list[EventType]:
-        send(dispatcher, simple("out_of_scope", "out_of_scope", language,
-                                buttons=[person_button(language)]))
-        return []
+        count = (tracker.get_slot(OUT_OF_SCOPE_SLOT) or 0) + 1
+        if count >= REPEATS_BEFORE_HANDOFF:
+            return [SlotSet(OUT_OF_SCOPE_SLOT, 0.0), *handoff(dispatcher, language, reason="out_of_scope")]
+        send(dispatcher, simple("out_of_scope", "out_of_scope", language, buttons=[person_button(language)]))
+        return [SlotSet(OUT_OF_SCOPE_SLOT, float(count))]
 

@@ -1,4 +1,5 @@
 import pytest
+from rasa_sdk.events import SlotSet
 
 from actions.handoff import ActionHandoffToStaff
 from actions.knowledge import ActionAnswerQuestion, KnowledgeService
@@ -20,10 +21,13 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> None:
 async def test_a_paraphrased_question_gets_the_curated_answer_with_sources(dispatcher) -> None:
     question = "Meine Aufenthaltserlaubnis läuft nächsten Monat ab. Wie verlängere ich sie?"
     tracker = make_tracker(question, "ask_question", language=detected("de", 9))
-    await ActionAnswerQuestion().run(dispatcher, tracker, {})
-    [payload] = envelopes(dispatcher)
+    events = await ActionAnswerQuestion().run(dispatcher, tracker, {})
+    payload, referral = envelopes(dispatcher)
     envelope = payload["envelope"]
-    entry = KnowledgeService.get().kb.entries["residence-permit-extension"]
+    kb = KnowledgeService.get().kb
+    entry = kb.entries["residence-permit-extension"]
+    assert events == [SlotSet("language", "de"), SlotSet("clarifying", False),
+                      SlotSet("last_answer", "residence-permit-extension"), SlotSet("out_of_scope_turns", 0.0)]
     assert envelope["kind"] == "answer"
     assert envelope["kb_id"] == "residence-permit-extension"
     assert envelope["text"] == entry.answers["de"]
@@ -32,16 +36,49 @@ async def test_a_paraphrased_question_gets_the_curated_answer_with_sources(dispa
                                    for s in entry.sources]
     assert [b["payload"] for b in envelope["buttons"]] == ["/feedback_positive", "/feedback_negative",
                                                            "/request_human"]
+    # the immigration office is competent: a warm referral with its contacts, and still a person
+    office = kb.site.contacts["auslaenderbehoerde"]
+    assert referral["envelope"]["kind"] == "referral"
+    text = referral["envelope"]["text"]
+    assert text.startswith(i18n.text("referral_intro", "de", body=office.name))
+    assert office.phone in text and office.address in text
+    assert i18n.text("referral_bring", "de") in text
+    assert text.endswith(i18n.text("referral_offer_person", "de"))
+    assert [b["payload"] for b in referral["envelope"]["buttons"]] == ["/request_human"]
+
+
+async def test_the_welcome_center_itself_needs_no_referral(dispatcher) -> None:
+    tracker = make_tracker('/ask_question{"kb_id": "welcome-center-services"}', "ask_question", slot_language="en",
+                           entities=[{"entity": "kb_id", "value": "welcome-center-services"}])
+    await ActionAnswerQuestion().run(dispatcher, tracker, {})
+    assert [p["envelope"]["kind"] for p in envelopes(dispatcher)] == ["answer"]
+
+
+async def test_a_second_unclear_question_in_a_row_goes_to_a_person(dispatcher) -> None:
+    service = KnowledgeService.get()
+    question = next(q for q in ("Ich habe eine Frage zu meinem Antrag", "Frage wegen Aufenthalt und Arbeit",
+                                "was muss ich machen wegen der Papiere", "Dokumente und Termin")
+                    if service.retriever.decide(q).action == "clarify")
+    first = await ActionAnswerQuestion().run(dispatcher, make_tracker(question, "ask_question", slot_language="de"), {})
+    assert envelopes(dispatcher)[0]["envelope"]["kind"] == "clarify" and SlotSet("clarifying", True) in first
+    dispatcher.messages.clear()
+    tracker = make_tracker(question, "ask_question", slot_language="de")
+    tracker.slots["clarifying"] = True
+    events = await ActionAnswerQuestion().run(dispatcher, tracker, {})
+    [payload] = envelopes(dispatcher)
+    assert payload["envelope"]["kind"] == "handoff" and payload["handoff"]["reason"] == "no_answer"
+    assert SlotSet("clarifying", False) in events
 
 
 async def test_a_button_choice_answers_that_entry_without_retrieval(dispatcher) -> None:
     tracker = make_tracker('/ask_question{"kb_id": "eu-blue-card"}', "ask_question", slot_language="uk",
                            entities=[{"entity": "kb_id", "value": "eu-blue-card"}])
     await ActionAnswerQuestion().run(dispatcher, tracker, {})
-    [payload] = envelopes(dispatcher)
+    payload, referral = envelopes(dispatcher)
     assert payload["envelope"]["kb_id"] == "eu-blue-card"
     assert payload["envelope"]["language"] == "uk"
     assert payload["envelope"]["confidence"] is None
+    assert referral["envelope"]["kind"] == "referral" and referral["envelope"]["language"] == "uk"
 
 
 async def test_a_personal_case_is_answered_and_handed_off(dispatcher) -> None:

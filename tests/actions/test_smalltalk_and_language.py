@@ -47,18 +47,39 @@ async def test_bot_challenge_offers_a_person(dispatcher) -> None:
 
 async def test_negative_feedback_offers_a_person(dispatcher) -> None:
     tracker = make_tracker("das hilft nicht", "feedback_negative", slot_language="de")
-    await ActionFeedback().run(dispatcher, tracker, {})
+    events = await ActionFeedback().run(dispatcher, tracker, {})
     [payload] = envelopes(dispatcher)
     assert payload["envelope"]["kind"] == "handoff_offer"
     assert payload["envelope"]["buttons"] == [person("de")]
+    assert events == [SlotSet("negative_feedback", 1.0)]
+
+
+async def test_second_negative_feedback_hands_off(dispatcher) -> None:
+    tracker = make_tracker("wieder falsch", "feedback_negative", slot_language="de")
+    tracker.slots["negative_feedback"] = 1.0
+    events = await ActionFeedback().run(dispatcher, tracker, {})
+    [payload] = envelopes(dispatcher)
+    assert payload["envelope"]["kind"] == "handoff"
+    assert payload["handoff"]["reason"] == "negative_feedback"
+    assert events == [SlotSet("negative_feedback", 0.0)]
 
 
 async def test_out_of_scope_says_what_the_bot_can_do(dispatcher) -> None:
     tracker = make_tracker("tell me a joke", "out_of_scope", slot_language="en")
-    await ActionOutOfScope().run(dispatcher, tracker, {})
+    events = await ActionOutOfScope().run(dispatcher, tracker, {})
     [payload] = envelopes(dispatcher)
     assert payload["envelope"]["kind"] == "out_of_scope"
     assert payload["envelope"]["text"] == i18n.text("out_of_scope", "en")
+    assert payload["envelope"]["buttons"] == [person("en")]
+    assert events == [SlotSet("out_of_scope_turns", 1.0)]
+
+
+async def test_second_out_of_scope_turn_hands_off(dispatcher) -> None:
+    tracker = make_tracker("and another joke", "out_of_scope", slot_language="en")
+    tracker.slots["out_of_scope_turns"] = 1.0
+    await ActionOutOfScope().run(dispatcher, tracker, {})
+    [payload] = envelopes(dispatcher)
+    assert (payload["envelope"]["kind"], payload["handoff"]["reason"]) == ("handoff", "out_of_scope")
 
 
 async def test_switch_language_by_name(dispatcher) -> None:

@@ -43,13 +43,18 @@ class Person:
         created = gateway.post("/api/v1/conversations")
         assert created.status_code == 201, created.text
         self.id = created.json()["id"]
-        self.headers = {"Authorization": f"Bearer {created.json()['token']}"}
+        self.token = created.json()["token"]
+        self.headers = {"Authorization": f"Bearer {self.token}"}
 
     def says(self, text: str) -> list[dict]:
         response = self.gateway.post(f"/api/v1/conversations/{self.id}/messages", json={"text": text},
                                      headers=self.headers)
         assert response.status_code == 200, response.text
         return response.json()["messages"]
+
+    def last_seq(self) -> int:
+        history = self.gateway.get(f"/api/v1/conversations/{self.id}/messages", headers=self.headers).json()
+        return history["messages"][-1]["seq"]
 
     def presses(self, payload: str) -> list[dict]:
         response = self.gateway.post(f"/api/v1/conversations/{self.id}/messages", json={"payload": payload},

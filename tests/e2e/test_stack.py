@@ -1,5 +1,8 @@
 """Whole-stack behaviour through the public chat API, with the real Rasa and action server."""
 
+import json
+import threading
+
 import httpx
 import pytest
 
@@ -82,3 +85,41 @@ def test_action_server_down_means_apology_and_ticket(stack: Stack, gateway: http
     finally:
         stack.start_process("actions")
         stack.wait_healthy(timeout=120)
+
+
+def test_arabic_handoff_staff_reply_arrives_live_then_the_bot_answers_again(
+        person: Person, stack: Stack, gateway: httpx.Client) -> None:
+    [handoff] = person.says("أريد التحدث مع موظف من فضلك")
+    number = handoff["ticket"]
+    staff = {"Authorization": f"Bearer {stack.env()['STAFF_API_TOKEN']}"}
+    received: list[dict] = []
+    listening = threading.Event()
+
+    def listen() -> None:
+        with httpx.stream("GET", f"{stack.config.gateway_url}/api/v1/conversations/{person.id}/events",
+                          params={"token": person.token, "after": person.last_seq()}, timeout=30) as response:
+            assert response.headers["content-type"].startswith("text/event-stream")
+            listening.set()
+            for line in response.iter_lines():
+                if line.startswith("data: "):
+                    received.append(json.loads(line[len("data: "):]))
+                    if received[-1]["role"] == "staff":
+                        return
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    assert listening.wait(10)
+    queue = gateway.get("/api/v1/staff/tickets", params={"status": "waiting"}, headers=staff).json()["tickets"]
+    assert number in [t["number"] for t in queue]
+    assert gateway.post(f"/api/v1/staff/tickets/{number}/claim", json={"staff": "Anna"}, headers=staff).is_success
+    reply = "مرحبا، أنا آنا. كيف يمكنني مساعدتك؟"
+    assert gateway.post(f"/api/v1/staff/tickets/{number}/reply", json={"staff": "Anna", "text": reply},
+                        headers=staff).is_success
+    listener.join(15)
+    assert received and received[-1]["role"] == "staff" and received[-1]["text"] == reply
+    assert received[-1]["envelope"]["language"] == "ar"
+
+    assert gateway.post(f"/api/v1/staff/tickets/{number}/resolve", json={"staff": "Anna"}, headers=staff).is_success
+    replies = person.says("كيف أحصل على البطاقة الزرقاء للاتحاد الأوروبي؟")
+    assert replies[0]["role"] == "bot" and replies[0]["kind"] in ("answer", "clarify")
+    assert replies[0]["language"] == "ar"
