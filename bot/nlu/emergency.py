@@ -1,0 +1,49 @@
+"""Emergency phrases in every supported language (stdlib + yaml: runs inside Rasa's env too).
+
+A safety net that does not depend on the classifier: violence, threats, suicidal thoughts, no
+place to sleep tonight and medical emergencies are recognised by reviewed patterns in
+`emergency_terms.yml`. An unnecessary emergency notice costs much less than a missed one.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+TERMS_FILE = Path(__file__).with_name("emergency_terms.yml")
+CATEGORIES = ("violence", "threat", "suicide", "homeless_tonight", "medical")
+
+
+@dataclass(frozen=True)
+class EmergencyMatch:
+    category: str
+    language: str
+    pattern: str
+
+
+def normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+class EmergencyLexicon:
+    def __init__(self, patterns: dict[str, dict[str, list[str]]]) -> None:
+        self._compiled = [(category, language, re.compile(pattern))
+                          for language, by_category in patterns.items()
+                          for category in CATEGORIES
+                          for pattern in by_category.get(category, [])]
+
+    @classmethod
+    def load(cls, path: Path = TERMS_FILE) -> EmergencyLexicon:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return cls(data["languages"])
+
+    def match(self, text: str) -> EmergencyMatch | None:
+        normalised = normalise(text)
+        for category, language, pattern in self._compiled:
+            if pattern.search(normalised):
+                return EmergencyMatch(category, language, pattern.pattern)
+        return None
