@@ -2,7 +2,7 @@
 
 A safety net that does not depend on the classifier: violence, threats, suicidal thoughts, no
 place to sleep tonight and medical emergencies are recognised by reviewed patterns in
-`emergency_terms.yml`. An unnecessary emergency notice costs much less than a missed one.
+`emergency_terms/<lang>.yml`. An unnecessary emergency notice costs much less than a missed one.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-TERMS_FILE = Path(__file__).with_name("emergency_terms.yml")
+TERMS_DIR = Path(__file__).with_name("emergency_terms")
 CATEGORIES = ("violence", "threat", "suicide", "homeless_tonight", "medical")
 
 
@@ -37,9 +37,13 @@ class EmergencyLexicon:
                           for pattern in by_category.get(category, [])]
 
     @classmethod
-    def load(cls, path: Path = TERMS_FILE) -> EmergencyLexicon:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return cls(data["languages"])
+    def load(cls, folder: Path = TERMS_DIR) -> EmergencyLexicon:
+        """One file per language: {category: [regular expressions]}."""
+        patterns = {path.stem: yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+                    for path in sorted(folder.glob("*.yml"))}
+        if not patterns:
+            raise FileNotFoundError(f"no emergency terms in {folder}")
+        return cls(patterns)
 
     def match(self, text: str) -> EmergencyMatch | None:
         normalised = normalise(text)

@@ -1,6 +1,6 @@
 """Rasa NLU component: an emergency phrase overrides the classifier's intent with `emergency`.
 
-Placed after DIET and before the FallbackClassifier. Adds `emergency: {category, language}` to
+Placed after DIET and before the FallbackClassifier; the phrases are in bot/nlu/emergency_terms/. Adds `emergency: {category, language}` to
 the parse data so the action can show the right numbers.
 """
 
