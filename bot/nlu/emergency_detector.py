@@ -1,7 +1,7 @@
 """Rasa NLU component: an emergency phrase overrides the classifier's intent with `emergency`.
 
-Placed after DIET and before the FallbackClassifier; the phrases are in bot/nlu/emergency_terms/. Adds `emergency: {category, language}` to
-the parse data so the action can show the right numbers.
+Placed after DIET and before the FallbackClassifier; the phrases are in bot/nlu/emergency_terms/.
+Adds `emergency: {category, language}` to the parse data so the action can show the right numbers.
 """
 
 from __future__ import annotations
