@@ -18,6 +18,7 @@ CLARIFY_SLOT = "clarifying"  # the last turn offered a choice; a second unclear 
 LAST_ANSWER_SLOT = "last_answer"  # the entry answered last (for feedback)
 OUT_OF_SCOPE_SLOT = "out_of_scope_turns"
 NEGATIVE_FEEDBACK_SLOT = "negative_feedback"
+GREETED_SLOT = "greeted"  # the bot has introduced itself in this conversation
 HUMAN_PAYLOAD = "/request_human"
 
 
@@ -31,6 +32,12 @@ def picked_language(tracker: Tracker) -> str | None:
 def conversation_language(tracker: Tracker) -> str:
     return choose_language(tracker.get_slot(LANGUAGE_SLOT), tracker.latest_message.get("language"),
                            picked_language(tracker))
+
+
+def introduction(language: str) -> Envelope:
+    """Bot disclosure, privacy notice, what it can help with, and a visible way to a person."""
+    text = "\n\n".join(i18n.text(key, language) for key in ("greeting", "privacy_notice", "ask_anything"))
+    return Envelope(kind="info", text=text, language=language, buttons=[person_button(language)])
 
 
 def person_button(language: str) -> Button:
@@ -52,10 +59,14 @@ class ReplyAction(Action, ABC):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         language = conversation_language(tracker)
+        introduced: list[EventType] = []
+        if not tracker.get_slot(GREETED_SLOT):  # first contact, whatever the person wrote first
+            send(dispatcher, introduction(language))
+            introduced = [SlotSet(GREETED_SLOT, True)]
         events = await self.reply(dispatcher, tracker, language)
         if tracker.get_slot(LANGUAGE_SLOT) != language:
             events = [SlotSet(LANGUAGE_SLOT, language), *events]
-        return events
+        return introduced + events
 
     @abstractmethod
     async def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -8,15 +8,15 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import handoff
 from actions.replies import (
+    GREETED_SLOT,
     NEGATIVE_FEEDBACK_SLOT,
     OUT_OF_SCOPE_SLOT,
     ReplyAction,
+    introduction,
     person_button,
     send,
     simple,
 )
-from bot import i18n
-from bot.conversations.envelopes import Envelope
 
 SMALLTALK_KEYS = {
     "goodbye": "goodbye",
@@ -28,16 +28,15 @@ SMALLTALK_KEYS = {
 
 
 class ActionGreet(ReplyAction):
-    """First contact: bot disclosure, privacy notice, what it can do, and a way to a person."""
+    """A greeting: the introduction (on first contact that is done by ReplyAction already)."""
 
     def name(self) -> str:
         return "action_greet"
 
     async def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                     language: str) -> list[EventType]:
-        text = "\n\n".join(i18n.text(key, language) for key in ("greeting", "privacy_notice", "ask_anything"))
-        send(dispatcher, Envelope(kind="info", text=text, language=language,
-                                  buttons=[person_button(language)]))
+        if tracker.get_slot(GREETED_SLOT):  # greeted again later: introduce again, it does no harm
+            send(dispatcher, introduction(language))
         return []
 
 

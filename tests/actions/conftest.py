@@ -8,13 +8,17 @@ from rasa_sdk.executor import CollectingDispatcher
 
 
 def make_tracker(text: str, intent: str, *, language: dict[str, Any] | None = None, slot_language: str | None = None,
-                 entities: list[dict[str, Any]] | None = None, metadata: dict[str, Any] | None = None) -> Tracker:
-    """A tracker as the action server receives it from Rasa after one user message."""
+                 entities: list[dict[str, Any]] | None = None, metadata: dict[str, Any] | None = None,
+                 greeted: bool = True) -> Tracker:
+    """A tracker as the action server receives it from Rasa after one user message.
+
+    `greeted=False` is the first contact: the bot has not introduced itself yet."""
     latest = {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities or [],
               "metadata": metadata or {}}
     if language is not None:
         latest["language"] = language
-    return Tracker(sender_id="test-conversation", slots={"language": slot_language}, latest_message=latest,
+    return Tracker(sender_id="test-conversation", slots={"language": slot_language, "greeted": greeted},
+                   latest_message=latest,
                    events=[], paused=False, followup_action=None, active_loop={},
                    latest_action_name="action_listen")
 

@@ -13,8 +13,9 @@ def person(language: str) -> dict:
 
 
 async def test_greeting_in_german_discloses_the_bot_and_offers_a_person(dispatcher) -> None:
-    events = await ActionGreet().run(dispatcher, make_tracker("Hallo", "greet", language=detected("de")), {})
-    assert events == [SlotSet("language", "de")]
+    tracker = make_tracker("Hallo", "greet", language=detected("de"), greeted=False)
+    events = await ActionGreet().run(dispatcher, tracker, {})
+    assert events == [SlotSet("greeted", True), SlotSet("language", "de")]
     text = "\n\n".join(i18n.text(k, "de") for k in ("greeting", "privacy_notice", "ask_anything"))
     assert envelopes(dispatcher) == [{"envelope": {
         "kind": "info", "text": text, "language": "de", "topic": None, "kb_id": None, "confidence": None,
@@ -22,11 +23,28 @@ async def test_greeting_in_german_discloses_the_bot_and_offers_a_person(dispatch
 
 
 async def test_greeting_in_arabic_answers_in_arabic(dispatcher) -> None:
-    events = await ActionGreet().run(dispatcher, make_tracker("مرحبا", "greet", language=detected("ar")), {})
-    assert events == [SlotSet("language", "ar")]
+    tracker = make_tracker("مرحبا", "greet", language=detected("ar"), greeted=False)
+    events = await ActionGreet().run(dispatcher, tracker, {})
+    assert events == [SlotSet("greeted", True), SlotSet("language", "ar")]
     [payload] = envelopes(dispatcher)
     assert payload["envelope"]["language"] == "ar"
     assert payload["envelope"]["text"].startswith(i18n.text("greeting", "ar"))
+
+
+async def test_a_first_message_that_is_a_question_still_gets_the_introduction(dispatcher) -> None:
+    tracker = make_tracker("Is there a bot challenge?", "bot_challenge", language=detected("en", 5), greeted=False)
+    events = await ActionSmalltalk().run(dispatcher, tracker, {})
+    first, second = envelopes(dispatcher)
+    assert first["envelope"]["text"].startswith(i18n.text("greeting", "en"))
+    assert i18n.text("privacy_notice", "en") in first["envelope"]["text"]
+    assert second["envelope"]["text"] == i18n.text("bot_challenge", "en")
+    assert events[0] == SlotSet("greeted", True)
+
+
+async def test_a_later_greeting_introduces_again(dispatcher) -> None:
+    await ActionGreet().run(dispatcher, make_tracker("Hallo nochmal", "greet", slot_language="de"), {})
+    [payload] = envelopes(dispatcher)
+    assert payload["envelope"]["text"].startswith(i18n.text("greeting", "de"))
 
 
 async def test_conversation_language_is_kept_for_a_short_word(dispatcher) -> None:

@@ -58,7 +58,11 @@ def test_current_rasa_sdk_and_rasa_3_6_understand_each_other(person: Person, sta
 
 
 def test_a_question_gets_a_sourced_answer(person: Person) -> None:
-    envelope, referral = person.says("Ich bin neu in Musterstadt. Was brauche ich, um meinen Wohnsitz anzumelden?")
+    intro, envelope, referral = person.says(
+        "Ich bin neu in Musterstadt. Was brauche ich, um meinen Wohnsitz anzumelden?")
+    # first contact: the bot introduces itself before it answers
+    assert (intro["kind"], intro["language"]) == ("info", "de")
+    assert intro["text"].startswith(i18n.text("greeting", "de"))
     assert envelope["kind"] == "answer", envelope
     assert envelope["kb_id"] == "registration-anmeldung"
     assert envelope["language"] == "de" and envelope["topic"] == "housing"
@@ -71,7 +75,7 @@ def test_a_question_gets_a_sourced_answer(person: Person) -> None:
 
 
 def test_asking_for_a_person_in_arabic_opens_a_ticket(person: Person) -> None:
-    [envelope] = person.says("أريد التحدث مع موظف من فضلك")
+    _intro, envelope = person.says("أريد التحدث مع موظف من فضلك")
     assert (envelope["kind"], envelope["language"]) == ("handoff", "ar")
     assert envelope["ticket"].startswith("W-") and envelope["ticket"] in envelope["text"]
     [ack] = person.says("شكرا")
@@ -93,7 +97,7 @@ def test_action_server_down_means_apology_and_ticket(stack: Stack, gateway: http
 
 def test_arabic_handoff_staff_reply_arrives_live_then_the_bot_answers_again(
         person: Person, stack: Stack, gateway: httpx.Client) -> None:
-    [handoff] = person.says("أريد التحدث مع موظف من فضلك")
+    _intro, handoff = person.says("أريد التحدث مع موظف من فضلك")
     number = handoff["ticket"]
     staff = {"Authorization": f"Bearer {stack.env()['STAFF_API_TOKEN']}"}
     received: list[dict] = []
