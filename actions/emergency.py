@@ -38,6 +38,8 @@ def emergency_text(site: Site, category: str | None, language: str) -> str:
 
 
 class ActionEmergency(ReplyAction):
+    introduce_first = False  # the numbers come first, always
+
     def name(self) -> str:
         return "action_emergency"
 

@@ -52,6 +52,7 @@ def send(dispatcher: CollectingDispatcher, envelope: Envelope, **extra: Any) -> 
 class ReplyAction(Action, ABC):
     """An action that answers in the conversation's language and keeps the language slot current."""
 
+    introduce_first = True  # on first contact, the introduction comes before the reply
     @abstractmethod
     def name(self) -> str:
         """The action's name in the domain."""
@@ -60,10 +61,14 @@ class ReplyAction(Action, ABC):
                   domain: dict[str, Any]) -> list[EventType]:
         language = conversation_language(tracker)
         introduced: list[EventType] = []
-        if not tracker.get_slot(GREETED_SLOT):  # first contact, whatever the person wrote first
-            send(dispatcher, introduction(language))
+        first_contact = not tracker.get_slot(GREETED_SLOT)  # whatever the person wrote first
+        if first_contact:
             introduced = [SlotSet(GREETED_SLOT, True)]
+            if self.introduce_first:
+                send(dispatcher, introduction(language))
         events = await self.reply(dispatcher, tracker, language)
+        if first_contact and not self.introduce_first:
+            send(dispatcher, introduction(language))
         if tracker.get_slot(LANGUAGE_SLOT) != language:
             events = [SlotSet(LANGUAGE_SLOT, language), *events]
         return introduced + events

@@ -44,3 +44,11 @@ async def test_emergency_recognised_by_the_classifier_alone_shows_the_general_nu
     await ActionEmergency().run(dispatcher, emergency_tracker("help me please now", None, "en"), {})
     lines = envelopes(dispatcher)[0]["envelope"]["text"].splitlines()
     assert lines[1].startswith("☎ 110 ") and lines[2].startswith("☎ 112 ")
+
+
+async def test_on_first_contact_the_numbers_come_before_the_introduction(dispatcher) -> None:
+    tracker = emergency_tracker("I can't breathe", "medical", "en")
+    tracker.slots["greeted"] = False
+    await ActionEmergency().run(dispatcher, tracker, {})
+    kinds = [p["envelope"]["kind"] for p in envelopes(dispatcher)]
+    assert kinds == ["emergency", "handoff", "info"]

@@ -2,9 +2,11 @@
 
 import json
 import threading
+from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from bot import i18n
 from bot.devstack import Stack
@@ -131,3 +133,20 @@ def test_arabic_handoff_staff_reply_arrives_live_then_the_bot_answers_again(
     replies = person.says("كيف أحصل على البطاقة الزرقاء للاتحاد الأوروبي؟")
     assert replies[0]["role"] == "bot" and replies[0]["kind"] in ("answer", "clarify")
     assert replies[0]["language"] == "ar"
+
+
+EMERGENCY_CASES = Path(__file__).parents[1] / "nlu" / "emergency_cases"
+
+
+@pytest.mark.parametrize("language", ["de", "en", "ar", "tr", "uk", "ru", "fa", "fr"])
+def test_an_emergency_gets_numbers_first_then_an_urgent_ticket(gateway: httpx.Client, stack: Stack,
+                                                                language: str) -> None:
+    cases = yaml.safe_load((EMERGENCY_CASES / f"{language}.yml").read_text(encoding="utf-8"))["positive"]
+    case = next(c for c in cases if c["category"] in ("violence", "suicide", "medical"))
+    replies = Person(gateway).says(case["text"])
+    assert [r["kind"] for r in replies][:2] == ["emergency", "handoff"], replies
+    assert all(r["language"] == language for r in replies), [r["language"] for r in replies]
+    assert "☎ 11" in replies[0]["text"]  # 110, 112, 116 016 or 116 117 first
+    staff = {"Authorization": f"Bearer {stack.env()['STAFF_API_TOKEN']}"}
+    ticket = gateway.get(f"/api/v1/staff/tickets/{replies[1]['ticket']}", headers=staff).json()["ticket"]
+    assert ticket["urgent"] is True and ticket["reason"] == "emergency"

@@ -10,7 +10,7 @@ from bot.languages import SUPPORTED_LANGUAGES
 from tests.conftest import ROOT
 
 DIALOGUE_ACTS = {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "request_human", "ask_question",
-                 "feedback_positive", "feedback_negative", "switch_language", "out_of_scope"}
+                 "feedback_positive", "feedback_negative", "switch_language", "out_of_scope", "emergency"}
 
 
 def test_rasa_data_validate_is_clean() -> None:
