@@ -25,8 +25,13 @@ class EmergencyMatch:
     pattern: str
 
 
+# Arabic vowel marks (tashkeel), the superscript alef and the tatweel stretch: people type them or
+# not, the patterns are written without them.
+_ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")
+
+
 def normalise(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).lower()
+    return _ARABIC_MARKS.sub("", unicodedata.normalize("NFKC", text).lower())
 
 
 class EmergencyLexicon:

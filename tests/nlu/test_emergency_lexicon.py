@@ -39,3 +39,12 @@ def test_emergencies_are_recognised(lexicon: EmergencyLexicon, language: str, ca
 @pytest.mark.parametrize(("language", "case"), cases("negative"))
 def test_ordinary_questions_raise_no_alarm(lexicon: EmergencyLexicon, language: str, case: dict) -> None:
     assert lexicon.match(case["text"]) is None, (language, case, lexicon.match(case["text"]))
+
+
+def test_arabic_vowel_marks_and_tatweel_do_not_hide_an_emergency(lexicon: EmergencyLexicon) -> None:
+    plain = next(c["text"] for c in yaml.safe_load((CASES / "ar.yml").read_text(encoding="utf-8"))["positive"]
+                 if c["category"] == "violence")
+    decorated = "".join(ch + ("\u064e" if ch.isalpha() else "") for ch in plain).replace(" ", " \u0640", 1)
+    assert lexicon.match(plain) is not None
+    found = lexicon.match(decorated)
+    assert found is not None and found.category == "violence"
