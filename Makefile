@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 RASA := PYTHONPATH=. SQLALCHEMY_SILENCE_UBER_WARNING=1 RASA_TELEMETRY_ENABLED=false .venv-rasa/bin/rasa
 
-.PHONY: install run test lint kb-check kb-index train validate nlu-report eval-kb lock clean
+.PHONY: install run test lint kb-check kb-index train validate nlu-report eval-kb bench eval lock clean
 
 install:            ## create/update .venv and .venv-rasa from the lock files (seconds when nothing changed)
 	@scripts/install
@@ -46,3 +46,9 @@ clean:              ## remove environments, models, databases and logs
 eval-kb: install    ## retrieval quality per language on the dev set + out-of-scope data (ARGS=--calibrate to choose thresholds)
 	@$(PY) -m bot.knowledge build
 	@OMP_NUM_THREADS=1 $(PY) -m bot.knowledge.evaluate $(ARGS)
+
+bench: install      ## speed, footprint and quality side by side with bare Rasa -> docs/benchmarks.md (ARGS=--quick)
+	@$(PY) -m bot.bench $(ARGS)
+
+eval: install       ## the quality part of the benchmarks only
+	@$(PY) -m bot.bench --quality-only $(ARGS)

@@ -76,6 +76,7 @@ async def events(conversation_id: str, request: Request, service: ConversationSe
     subscription = request.app.state.events.subscribe(conversation_id)
     queue = await subscription.__aenter__()  # subscribe before reading the history: nothing falls between
     backlog = [message_event(m) for m in await service.history(conversation, after=start)]
+    await service.session.close()  # no transaction may stay open for the life of the stream
 
     async def stream() -> AsyncIterator[str]:
         last = start

@@ -1,0 +1,131 @@
+"""docs/benchmarks.md and its charts from a bench result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+TARGETS = {"p95_ms_at_10": 150, "p95_ratio": 1.5, "messages_per_second": 50, "total_mb": 2048}
+
+
+def _charts(report: dict, img: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    img.mkdir(parents=True, exist_ok=True)
+    levels = list(report["speed"])
+    series = {"chat API (ours)": "ours", "bare Rasa, channel": "rasa_rest", "bare Rasa, /model/parse": "rasa_parse"}
+    fig, ax = plt.subplots(figsize=(7, 4))
+    width = 0.25
+    for i, (label, key) in enumerate(series.items()):
+        xs = [j + (i - 1) * width for j in range(len(levels))]
+        ax.bar(xs, [report["speed"][lv][key]["p95_ms"] for lv in levels], width, label=f"{label} p95")
+        ax.scatter(xs, [report["speed"][lv][key]["p50_ms"] for lv in levels], color="black", s=12, zorder=3)
+    ax.set_xticks(range(len(levels)), [f"{lv} at once" for lv in levels])
+    ax.set_ylabel("latency per message (ms); dots: p50")
+    ax.set_title("Latency by load")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(img / "latency_by_load.png", dpi=110)
+    plt.close(fig)
+
+    kb = report["quality"]["kb"]["per_language_held_out"]
+    nlu = report["quality"].get("nlu", {}).get("per_language", {})
+    languages = [lang for lang in kb if kb[lang]["top1_accuracy"] is not None]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    xs = range(len(languages))
+    ax.bar([x - 0.2 for x in xs], [kb[lang]["top1_accuracy"] for lang in languages], 0.4,
+           label="KB retrieval top-1 (held-out)")
+    ax.bar([x + 0.2 for x in xs], [nlu.get(lang, {}).get("macro_f1", 0) for lang in languages], 0.4,
+           label="NLU macro F1 (5-fold CV)")
+    ax.set_xticks(list(xs), languages)
+    ax.set_ylim(0, 1)
+    ax.set_title("Accuracy by language")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(img / "accuracy_by_language.png", dpi=110)
+    plt.close(fig)
+
+
+def _ok(good: bool) -> str:
+    return "met" if good else "**not met**"
+
+
+def write_report(report: dict, docs: Path) -> None:
+    _charts(report, docs / "img")
+    m, speed = report["machine"], report["speed"]
+    idle, loaded = report["footprint_idle"], report["footprint_after_load"]
+    lines = [
+        "# Benchmarks", "",
+        f"Measured {report['date']} on {m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB RAM. "
+        "Everything runs on this one machine: the load generator competes with the stack for the cores.", "",
+        "Reproduce: `make bench` (about 15 minutes; `make bench ARGS=--quick` for a smoke run, "
+        "`make eval` for the quality part only). Raw numbers: `reports/bench/bench.json`.", "",
+        "## Latency and throughput", "",
+        "Simulated conversations of 5 messages through the public chat API. The mix, in the 8 languages:",
+        "60% questions (paraphrases from `eval/kb_dev.jsonl`), 25% small talk, 10% requests for a person (after "
+        "which the conversation waits for staff) and 5% off-topic.",
+        "The same texts went to bare Rasa in two ways:",
+        "- the channel webhook: NLU, dialogue and custom actions, without the gateway;",
+        "- `/model/parse`: NLU only.", "",
+        "| at once | messages | ours p50 / p95 / p99 ms | msg/s | errors | lost | Rasa channel p95 ms | "
+        "Rasa parse p95 ms | ours / Rasa channel p95 |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for level, row in speed.items():
+        ours = row["ours"]
+        lines.append(f"| {level} | {ours['messages']} | {ours['p50_ms']} / {ours['p95_ms']} / {ours['p99_ms']} | "
+                     f"{ours['messages_per_second']} | {ours['errors']} | {ours['lost']} | "
+                     f"{row['rasa_rest']['p95_ms']} | {row['rasa_parse']['p95_ms']} | "
+                     f"{row['p95_ratio_to_rasa_rest']} |")
+    at10 = speed.get("10", {})
+    best_rate = max(row["ours"]["messages_per_second"] for row in speed.values())
+    lines += ["", "![latency by load](img/latency_by_load.png)", "", "Targets on this 2-core machine:"]
+    if at10:
+        lines += [f"- p95 ≤ 150 ms at 10 at once: {at10['ours']['p95_ms']} ms, "
+                  f"{_ok(at10['ours']['p95_ms'] <= TARGETS['p95_ms_at_10'])};",
+                  f"- p95 ≤ 1.5 × bare Rasa channel p95 at 10 at once: {at10['p95_ratio_to_rasa_rest']} ×, "
+                  f"{_ok(at10['p95_ratio_to_rasa_rest'] <= TARGETS['p95_ratio'])};"]
+    total_errors = sum(row["ours"]["errors"] for row in speed.values())
+    total_lost = sum(row["ours"]["lost"] for row in speed.values())
+    lines += [f"- ≥ 50 messages/s: best {best_rate}, {_ok(best_rate >= TARGETS['messages_per_second'])};",
+              f"- zero errors and zero lost messages: {total_errors} errors, {total_lost} lost, "
+              f"{_ok(total_errors == 0 and total_lost == 0)};",
+              f"- whole stack under 2 GB resident: {loaded['total_mb']} MB after load, "
+              f"{_ok(loaded['total_mb'] < TARGETS['total_mb'])}.", "",
+              "## Footprint", "", "| process | idle MB | after load MB |", "|---|---|---|"]
+    for name in idle["rss_mb"]:
+        lines.append(f"| {name} | {idle['rss_mb'][name]} | {loaded['rss_mb'][name]} |")
+    lines += [f"| **total** | {idle['total_mb']} | {loaded['total_mb']} |", "",
+              f"- start to healthy, cached model and index: {report['start_to_healthy_cached_s']} s;",
+              f"- cold `rasa train` (no cache): {report['rasa_train_cold_s']} s;",
+              f"- embedding the knowledge base from scratch: {report['kb_index_cold_s']} s;",
+              f"- so a cold start is about {report['start_to_healthy_cold_s_estimate']} s (sum of the three).", "",
+              "## Quality", ""]
+    kb = report["quality"]["kb"]
+    held = kb["held_out"]
+    lines += [f"Knowledge-base retrieval on the held-out half of the dev set ({held['paraphrases']} paraphrases, "
+              f"{held['uncovered']} uncovered questions, {held['out_of_scope']} out-of-scope queries from CLINC150 "
+              f"`oos_val` and xSID in 13 languages). Details: `reports/kb/eval.md` and `docs/retrieval.md`.", "",
+              "| language | top-1 | answered right | wrong answers | clarify | out-of-scope answered | NLU macro F1 |",
+              "|---|---|---|---|---|---|---|"]
+    nlu = report["quality"].get("nlu", {}).get("per_language", {})
+    for language, row in kb["per_language_held_out"].items():
+        if row["top1_accuracy"] is None and language not in nlu:
+            continue
+
+        def pct(value: float | None) -> str:
+            return "–" if value is None else f"{100 * value:.1f}%"
+        f1 = nlu.get(language, {}).get("macro_f1")
+        lines.append(f"| {language} | {pct(row['top1_accuracy'])} | {pct(row['answered_correctly'])} | "
+                     f"{pct(row['wrong_answer_rate'])} | {pct(row['clarify_rate'])} | {pct(row['oos_answered'])} | "
+                     f"{'–' if f1 is None else f'{f1:.3f}'} |")
+    lines += [f"| **all** | {100 * held['top1_accuracy']:.1f}% | {100 * held['answered_correctly']:.1f}% | "
+              f"{100 * held['wrong_answer_rate']:.1f}% | {100 * held['clarify_rate']:.1f}% | "
+              f"{100 * held['oos_answered']:.1f}% | "
+              f"{report['quality'].get('nlu', {}).get('overall', {}).get('macro_f1', '–')} |", "",
+              "![accuracy by language](img/accuracy_by_language.png)", "",
+              "Data credits: CLINC150 (Larson et al. 2019, CC BY 3.0), xSID (van der Goot et al. 2021, "
+              "CC BY-SA 4.0)."]
+    (docs / "benchmarks.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
