@@ -22,6 +22,7 @@ import yaml
 
 from bot.devstack import RASA_BIN, ROOT, rasa_env
 from bot.languages import SUPPORTED_LANGUAGES
+from bot.reports import save_report
 
 OUT = ROOT / "reports" / "nlu"
 
@@ -112,10 +113,7 @@ def main(argv: list[str] | None = None) -> int:
                     "--successes", "--no-plot"],  # errors are written by default
                    cwd=ROOT, env=rasa_env(dict(os.environ)), check=True)
     report = {**summarise(results_dir), "folds": args.folds, "seconds": round(time.monotonic() - started, 1)}
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    (OUT / "report.md").write_text(markdown(report))
-    print(markdown(report))
+    save_report(OUT, "report", report, markdown(report))
     return 0
 
 

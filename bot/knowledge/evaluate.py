@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.knowledge.retrieval import THRESHOLDS_FILE, Candidate, Retriever, Thresholds
+from bot.reports import save_report
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "data"
@@ -249,9 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         "latency_ms": {p: float(np.percentile(latencies, q)) for p, q in (("p50", 50), ("p95", 95), ("p99", 99))},
         "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
-    (OUT / "eval.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    (OUT / "eval.md").write_text(markdown(report))
-    print(markdown(report))
+    save_report(OUT, "eval", report, markdown(report))
     return 0
 
 

@@ -23,6 +23,12 @@ def make_tracker(text: str, intent: str, *, language: dict[str, Any] | None = No
                    latest_action_name="action_listen")
 
 
+def button_choice(kb_id: str, language: str) -> Tracker:
+    """The person pressed the button of a knowledge-base entry (offered in a clarification)."""
+    return make_tracker(f'/ask_question{{"kb_id": "{kb_id}"}}', "ask_question", slot_language=language,
+                        entities=[{"entity": "kb_id", "value": kb_id}])
+
+
 def detected(code: str, words: int = 1) -> dict[str, Any]:
     return {"code": code, "confidence": 0.95, "method": "lexicon", "reliable": True, "words": words}
 

@@ -6,7 +6,7 @@ from actions.knowledge import ActionAnswerQuestion, KnowledgeService
 from bot import i18n
 from bot.knowledge.index import DEFAULT_INDEX_DIR, build_index
 from bot.knowledge.loader import load
-from tests.actions.conftest import detected, envelopes, make_tracker
+from tests.actions.conftest import button_choice, detected, envelopes, make_tracker
 from tests.conftest import ROOT
 
 
@@ -48,9 +48,7 @@ async def test_a_paraphrased_question_gets_the_curated_answer_with_sources(dispa
 
 
 async def test_the_welcome_center_itself_needs_no_referral(dispatcher) -> None:
-    tracker = make_tracker('/ask_question{"kb_id": "welcome-center-services"}', "ask_question", slot_language="en",
-                           entities=[{"entity": "kb_id", "value": "welcome-center-services"}])
-    await ActionAnswerQuestion().run(dispatcher, tracker, {})
+    await ActionAnswerQuestion().run(dispatcher, button_choice("welcome-center-services", "en"), {})
     assert [p["envelope"]["kind"] for p in envelopes(dispatcher)] == ["answer"]
 
 
@@ -71,9 +69,7 @@ async def test_a_second_unclear_question_in_a_row_goes_to_a_person(dispatcher) -
 
 
 async def test_a_button_choice_answers_that_entry_without_retrieval(dispatcher) -> None:
-    tracker = make_tracker('/ask_question{"kb_id": "eu-blue-card"}', "ask_question", slot_language="uk",
-                           entities=[{"entity": "kb_id", "value": "eu-blue-card"}])
-    await ActionAnswerQuestion().run(dispatcher, tracker, {})
+    await ActionAnswerQuestion().run(dispatcher, button_choice("eu-blue-card", "uk"), {})
     payload, referral = envelopes(dispatcher)
     assert payload["envelope"]["kb_id"] == "eu-blue-card"
     assert payload["envelope"]["language"] == "uk"
@@ -82,9 +78,7 @@ async def test_a_button_choice_answers_that_entry_without_retrieval(dispatcher) 
 
 
 async def test_a_personal_case_is_answered_and_handed_off(dispatcher) -> None:
-    tracker = make_tracker('/ask_question{"kb_id": "application-status"}', "ask_question", slot_language="en",
-                           entities=[{"entity": "kb_id", "value": "application-status"}])
-    await ActionAnswerQuestion().run(dispatcher, tracker, {})
+    await ActionAnswerQuestion().run(dispatcher, button_choice("application-status", "en"), {})
     answer, handoff = envelopes(dispatcher)
     assert answer["envelope"]["kind"] == "answer"
     assert handoff["envelope"]["kind"] == "handoff"
