@@ -65,7 +65,8 @@ class KnowledgeService:
                 return
             build_index(kb, index_dir=self.index_dir)
             self.kb, self.stamp = kb, stamp
-        if self.retriever.reload_if_changed():
+            self.retriever.reload_if_changed()
+        elif self.retriever.reload_if_changed():  # someone else rebuilt the index
             self.kb = load(self.root, self.site_file)
             logger.info("knowledge base reloaded: %s", self.retriever.manifest)
 

@@ -160,7 +160,6 @@ class Stack:
 
     def prepare(self) -> Path:
         env = self.env()
-        os.environ.update({k: env[k] for k in ("DATABASE_URL", "KB_INDEX_DIR")})
         self._run_tool("migrating the database", [str(APP_PYTHON), "-m", "alembic", "upgrade", "head"], env)
         self._run_tool("checking and indexing the knowledge base",
                        [str(APP_PYTHON), "-m", "bot.knowledge", "build"], env)

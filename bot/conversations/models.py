@@ -11,8 +11,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db import Base
 
-STATES = ("bot", "waiting", "assigned", "resolved")
-
 
 def _uuid() -> str:
     return str(uuid.uuid4())

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.conversations.envelopes import Button, Envelope
 from bot.conversations.models import Conversation, Message, Ticket, utcnow
 from bot.conversations.service import ConversationService, message_event
+from bot.languages import DEFAULT_LANGUAGE
 
 NUMBER = re.compile(r"^W-(\d{6,})$")
 
@@ -74,7 +75,7 @@ class TicketService:
         if ticket.status == "waiting":  # answering claims the ticket
             await self.claim(number, staff)
         conversation = await self._conversation(ticket)
-        envelope = Envelope(role="staff", kind="info", text=text, language=conversation.language or "de",
+        envelope = Envelope(role="staff", kind="info", text=text, language=conversation.language or DEFAULT_LANGUAGE,
                             ticket=ticket.number)
         [message] = await self.conversations.add_envelopes(conversation, [envelope])
         return message
@@ -87,12 +88,10 @@ class TicketService:
         ticket.status, ticket.resolved_at = "resolved", utcnow()
         ticket.assignee = ticket.assignee or staff
         conversation.state = "bot"
-        language = conversation.language or "de"
         back = self.conversations.system_envelope("resolved_back", conversation)
         rate = self.conversations.system_envelope("rate_help", conversation)
         rate.buttons = [Button(title="👍", payload="/feedback_positive"),
                         Button(title="👎", payload="/feedback_negative")]
-        rate.language = back.language = language
         await self.conversations.add_envelopes(conversation, [back, rate])
         return ticket
 

@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build":
         from bot.knowledge.index import build_index
 
-        build_index(kb, args.root)
+        build_index(kb)
     return 0
 
 

@@ -52,7 +52,7 @@ def _text_key(embedder: str, row: Row) -> str:
     return hashlib.sha256(f"{embedder}\x00{row.kind}\x00{row.text}".encode()).hexdigest()[:24]
 
 
-def build_index(kb: KnowledgeBase, _root: Path | None = None, index_dir: Path = DEFAULT_INDEX_DIR,
+def build_index(kb: KnowledgeBase, index_dir: Path = DEFAULT_INDEX_DIR,
                 embedder_spec: str | None = None, batch_size: int = 32) -> dict:
     embedder_spec = embedder_spec or os.environ.get("KB_EMBEDDER", DEFAULT_EMBEDDER)
     index_dir.mkdir(parents=True, exist_ok=True)

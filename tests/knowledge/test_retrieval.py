@@ -67,3 +67,20 @@ def test_rebuild_is_incremental_and_reload_picks_it_up(small_index) -> None:
     assert manifest["embedded_now"] == 1
     assert retriever.reload_if_changed() is True
     assert retriever.manifest["rows"] == manifest["rows"]
+
+
+def test_the_evaluation_applies_the_same_decision_rule_as_retrieval() -> None:
+    """bot.knowledge.evaluate vectorises decide(); both must say the same for any scores."""
+    import numpy as np
+
+    from bot.knowledge.evaluate import Table
+
+    rng = np.random.default_rng(1)
+    top1 = rng.uniform(0.78, 0.98, 500)
+    top2 = top1 - rng.uniform(0, 0.05, 500)
+    table = Table(top1=top1, top2=top2, top1_right=np.ones(500, bool), top2_has_right=np.ones(500, bool),
+                  paraphrase=np.ones(500, bool), uncovered=np.zeros(500, bool), out_of_scope=np.zeros(500, bool))
+    answered, clarified = table.actions(T)
+    for i in range(500):
+        action = decide([Candidate("a", float(top1[i])), Candidate("b", float(top2[i]))], T).action
+        assert action == ("answer" if answered[i] else "clarify" if clarified[i] else "handoff"), (top1[i], top2[i])
