@@ -15,7 +15,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.handoff import handoff
 from actions.replies import CLARIFY_SLOT, LAST_ANSWER_SLOT, OUT_OF_SCOPE_SLOT, ReplyAction, person_button, send
 from bot import i18n
-from bot.conversations.envelopes import Button, Envelope, SourceRef
+from bot.conversations.envelopes import Button, Envelope
+from bot.knowledge.answers import answer_envelope
 from bot.knowledge.index import DEFAULT_INDEX_DIR, build_index
 from bot.knowledge.loader import KnowledgeBase, KnowledgeBaseError, load
 from bot.knowledge.retrieval import Decision, Retriever
@@ -78,21 +79,6 @@ class KnowledgeService:
             elif time.monotonic() - cls._instance.checked_at >= cls.CHECK_EVERY:
                 cls._instance.refresh()
             return cls._instance
-
-
-def answer_envelope(entry: Entry, language: str, confidence: float | None) -> Envelope:
-    if language in entry.answers:
-        text = entry.answers[language]
-    else:  # no curated answer in this language: German and English
-        text = "\n\n".join([i18n.text("not_in_your_language", language), entry.answers["de"], entry.answers["en"]])
-    return Envelope(
-        kind="answer", text=text, language=language, topic=entry.topic, kb_id=entry.id,
-        confidence=confidence,
-        sources=[SourceRef(title=s.title, url=str(s.url), reviewed=entry.reviewed) for s in entry.sources],
-        buttons=[Button(title=i18n.text("button_yes", language), payload="/feedback_positive"),
-                 Button(title=i18n.text("button_no", language), payload="/feedback_negative"),
-                 person_button(language)],
-    )
 
 
 def clarify_envelope(kb: KnowledgeBase, decision: Decision, language: str) -> Envelope:

@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import i18n
-from bot.conversations.envelopes import Button, Envelope, Kind
+from bot.conversations.envelopes import HUMAN_PAYLOAD, Button, Envelope, Kind, person_button  # noqa: F401  (re-exported for the actions)
 from bot.languages import choose_language
 
 LANGUAGE_SLOT = "language"
@@ -19,7 +19,6 @@ LAST_ANSWER_SLOT = "last_answer"  # the entry answered last (for feedback)
 OUT_OF_SCOPE_SLOT = "out_of_scope_turns"
 NEGATIVE_FEEDBACK_SLOT = "negative_feedback"
 GREETED_SLOT = "greeted"  # the bot has introduced itself in this conversation
-HUMAN_PAYLOAD = "/request_human"
 
 
 def picked_language(tracker: Tracker) -> str | None:
@@ -38,10 +37,6 @@ def introduction(language: str) -> Envelope:
     """Bot disclosure, privacy notice, what it can help with, and a visible way to a person."""
     text = "\n\n".join(i18n.text(key, language) for key in ("greeting", "privacy_notice", "ask_anything"))
     return Envelope(kind="info", text=text, language=language, buttons=[person_button(language)])
-
-
-def person_button(language: str) -> Button:
-    return Button(title=i18n.text("talk_to_person", language), payload=HUMAN_PAYLOAD)
 
 
 def send(dispatcher: CollectingDispatcher, envelope: Envelope, **extra: Any) -> None:

@@ -29,6 +29,10 @@ class Settings(BaseSettings):
 
     max_message_chars: int = 2000
     expected_staff_reply_minutes: int = 30
+    # origins of the city's web pages that embed the widget (CORS for the chat API); the gateway's
+    # own demo page needs nothing here. JSON list in the environment: WIDGET_ORIGINS='["https://x.de"]'
+    widget_origins: list[str] = []
+    knowledge_dir: Path = ROOT / "knowledge_base"
     site_file: Path = ROOT / "knowledge_base" / "site" / "musterstadt.yml"
 
     @model_validator(mode="after")

@@ -161,13 +161,19 @@ class Stack:
     def prepare(self) -> Path:
         env = self.env()
         self._run_tool("migrating the database", [str(APP_PYTHON), "-m", "alembic", "upgrade", "head"], env)
+        self._run_tool("creating the demo staff account",
+                       [str(APP_PYTHON), "-m", "bot.inbox", "ensure-demo", "--var-dir", str(self.config.var_dir)],
+                       env, quiet=True)
         self._run_tool("checking and indexing the knowledge base",
                        [str(APP_PYTHON), "-m", "bot.knowledge", "build"], env)
         return ensure_model()
 
-    def _run_tool(self, what: str, command: list[str], env: dict[str, str]) -> None:
+    def _run_tool(self, what: str, command: list[str], env: dict[str, str], quiet: bool = False) -> None:
         log(what)
-        subprocess.run(command, cwd=ROOT, env=env, check=True)
+        subprocess.run(command, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL if quiet else None)
+
+    def demo_staff_password(self) -> str:
+        return (self.config.var_dir / "demo-staff-password").read_text().strip()
 
     def start(self, model: Path) -> None:
         c, env = self.config, self.env()
@@ -250,7 +256,8 @@ def run() -> int:
             log(f"demo page:   http://{config.host}:{config.port}/")
             log(f"chat API:    http://{config.host}:{config.port}/api/v1/conversations")
             log(f"health:      http://{config.host}:{config.port}/health")
-            log("staff inbox: not built yet (issue 5); handoff tickets are stored in the database")
+            log(f"staff inbox: http://{config.host}:{config.port}/inbox/  "
+                f"(demo account: demo / {stack.demo_staff_password()})")
             log("press Ctrl-C to stop")
             while all(p.poll() is None for p in stack.processes.values()):
                 time.sleep(1)

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot import i18n
+
 Kind = Literal["answer", "clarify", "referral", "handoff", "handoff_offer", "emergency",
                "smalltalk", "out_of_scope", "info"]
 Role = Literal["bot", "staff", "system"]
@@ -49,3 +51,11 @@ class Envelope(BaseModel):
     def as_custom_payload(self) -> dict:
         """What an action sends through Rasa: everything except what the gateway assigns."""
         return self.model_dump(mode="json", exclude={"id", "role"})
+
+
+HUMAN_PAYLOAD = "/request_human"
+
+
+def person_button(language: str) -> Button:
+    """The way to a person, on every reply that could leave someone stuck."""
+    return Button(title=i18n.text("talk_to_person", language), payload=HUMAN_PAYLOAD)

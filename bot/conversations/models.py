@@ -67,6 +67,7 @@ class Ticket(Base):
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     language: Mapped[str | None] = mapped_column(String(5))
     topic: Mapped[str | None] = mapped_column(String(20))
+    office: Mapped[str | None] = mapped_column(String(40), index=True)  # the team it is routed to
     guesses: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(10), default="waiting")  # waiting | assigned | resolved
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -29,6 +29,7 @@ from bot.languages import DEFAULT_LANGUAGE
 from bot.rasa_client import RasaClient, RasaUnavailable
 
 logger = logging.getLogger(__name__)
+STAFF_CHANNEL = "staff"  # the event channel of the staff inbox (tickets opened, messages for staff)
 
 
 class ConversationNotFound(Exception):
@@ -52,6 +53,12 @@ def message_event(message: Message) -> dict[str, Any]:
             "envelope": message.envelope}
 
 
+def staff_event(ticket: Ticket, change: str) -> dict[str, Any]:
+    """What the staff inbox hears about a ticket: enough to update the queue and filter by office."""
+    return {"change": change, "ticket": ticket.number, "office": ticket.office, "urgent": ticket.urgent,
+            "status": ticket.status, "conversation_id": ticket.conversation_id}
+
+
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -69,6 +76,7 @@ class ConversationService:
         self.site = site
         self.max_message_chars = max_message_chars
         self.expected_reply_minutes = expected_reply_minutes
+        self._opened: list[Ticket] = []  # tickets opened in this request, announced after the commit
 
     async def create(self, language: str | None = None, channel: str = "webchat") -> tuple[Conversation, str]:
         token = secrets.token_urlsafe(32)
@@ -107,10 +115,18 @@ class ConversationService:
             await self.session.commit()
             self._publish(said_message)
             if conversation.state in ("waiting", "assigned"):
+                await self._announce_to_staff(conversation)
                 envelopes = [self.system_envelope("queued_ack", conversation)]
             else:
                 envelopes = await self._ask_rasa(conversation, said, language)
             return await self.add_envelopes(conversation, envelopes)
+
+    async def _announce_to_staff(self, conversation: Conversation) -> None:
+        ticket = await self.session.scalar(
+            select(Ticket).where(Ticket.conversation_id == conversation.id, Ticket.status != "resolved")
+            .order_by(Ticket.id.desc()).limit(1))
+        if ticket is not None:
+            self.events.publish(STAFF_CHANNEL, staff_event(ticket, "message"))
 
     async def add_envelopes(self, conversation: Conversation, envelopes: list[Envelope]) -> list[Message]:
         """Store envelopes in order, commit, then deliver them to live listeners."""
@@ -118,6 +134,9 @@ class ConversationService:
         await self.session.commit()
         for message in messages:
             self._publish(message)
+        for ticket in self._opened:
+            self.events.publish(STAFF_CHANNEL, staff_event(ticket, "created"))
+        self._opened.clear()
         return messages
 
     def _publish(self, message: Message) -> None:
@@ -166,9 +185,11 @@ class ConversationService:
     async def _open_ticket(self, conversation: Conversation, *, envelope: Envelope, reason: str,
                            urgent: bool, guesses: list[dict[str, Any]]) -> Envelope:
         ticket = Ticket(conversation_id=conversation.id, reason=reason, urgent=urgent,
-                        language=envelope.language, topic=envelope.topic, guesses=guesses)
+                        language=envelope.language, topic=envelope.topic, guesses=guesses,
+                        office=self.site.inbox.office_for(envelope.topic))
         self.session.add(ticket)
         await self.session.flush()
+        self._opened.append(ticket)
         conversation.state = "waiting"
         opens = next_opening(self.site.staff_hours, dt.datetime.now(dt.UTC))
         wait = (i18n.text("handoff_wait_open", envelope.language, minutes=self.expected_reply_minutes)

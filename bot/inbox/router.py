@@ -1,4 +1,4 @@
-"""The staff JSON API (a shared token for now; accounts come with the staff inbox)."""
+"""The staff JSON API for integrations (one shared token, all offices); people use the inbox (`pages.py`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query, status
 from pydantic import BaseModel, Field
 
 from bot.deps import ConversationServiceDep, SessionDep, SettingsDep
-from bot.inbox.tickets import TicketConflict, TicketNotFound, TicketService, ticket_summary
+from bot.inbox.tickets import QueueFilter, TicketConflict, TicketNotFound, TicketService, ticket_summary
 
 
 def require_staff(settings: SettingsDep, authorization: Annotated[str | None, Header()] = None) -> None:
@@ -30,7 +30,7 @@ TicketsDep = Annotated[TicketService, Depends(get_tickets)]
 
 
 class StaffAction(BaseModel):
-    staff: str = Field(min_length=1, max_length=80)
+    staff: str = Field(min_length=1, max_length=80, description="who acts (recorded in the audit log)")
 
 
 class StaffReply(StaffAction):
@@ -50,7 +50,7 @@ async def _run(coro):  # type: ignore[no-untyped-def]
 async def list_tickets(tickets: TicketsDep,
                        state: Annotated[Literal["waiting", "assigned", "resolved", "open"],
                                         Query(alias="status")] = "open") -> dict:
-    return {"tickets": [ticket_summary(t) for t in await tickets.queue(state)]}
+    return {"tickets": [ticket_summary(t) for t in await tickets.queue(QueueFilter(status=state))]}
 
 
 @router.get("/{number}")

@@ -109,6 +109,27 @@ class EmergencyNumber(BaseModel):
     for_: str = Field(alias="for")
 
 
+class InboxRouting(BaseModel):
+    """The teams that answer handoffs in the staff inbox, and which topics go to which team."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    offices: dict[str, str] = Field(default_factory=lambda: {"welcome_center": "Welcome Center"},
+                                    description="team key -> name shown to staff")
+    default_office: str = "welcome_center"
+    by_topic: dict[str, str] = Field(default_factory=dict, description="topic -> team key")
+
+    @model_validator(mode="after")
+    def _known_offices(self) -> InboxRouting:
+        unknown = {self.default_office, *self.by_topic.values()} - set(self.offices)
+        if unknown:
+            raise ValueError(f"inbox routing names unknown offices: {sorted(unknown)}")
+        return self
+
+    def office_for(self, topic: str | None) -> str:
+        return self.by_topic.get(topic or "", self.default_office)
+
+
 class Site(BaseModel):
     """A city's deployment data: one file per city, no code change for a second one."""
 
@@ -120,6 +141,7 @@ class Site(BaseModel):
     staff_hours: OfficeHours
     contacts: dict[str, Contact]
     emergency_numbers: list[EmergencyNumber] = Field(min_length=1)
+    inbox: InboxRouting = Field(default_factory=InboxRouting)
 
     @model_validator(mode="after")
     def _welcome_center_known(self) -> Site:

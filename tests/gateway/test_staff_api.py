@@ -48,7 +48,7 @@ async def test_claim_reply_resolve(client, app) -> None:
     assert claimed.json()["ticket"]["status"] == "assigned" and claimed.json()["ticket"]["assignee"] == "Anna"
 
     other = await client.post(f"/api/v1/staff/tickets/{number}/claim", json={"staff": "Ben"}, headers=STAFF)
-    assert other.status_code == 409 and "already handled by Anna" in other.json()["detail"]
+    assert other.status_code == 409 and "wird schon von Anna bearbeitet" in other.json()["detail"]
 
     # while staff handle it, the person's messages wait for them with a short acknowledgement
     queued = await client.post(f"/api/v1/conversations/{conversation_id}/messages", json={"text": "شكرا"},
@@ -80,7 +80,7 @@ async def test_reply_to_a_resolved_conversation_is_refused_clearly(client) -> No
     response = await client.post(f"/api/v1/staff/tickets/{number}/reply", json={"staff": "Anna", "text": "Hallo"},
                                  headers=STAFF)
     assert response.status_code == 409
-    assert "is resolved" in response.json()["detail"] and "Reopen" in response.json()["detail"]
+    assert "abgeschlossen" in response.json()["detail"] and "erneut" in response.json()["detail"]
 
 
 async def test_unknown_ticket_is_404(client) -> None:

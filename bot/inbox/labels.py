@@ -1,0 +1,52 @@
+"""German labels of the inbox (staff work in German; the person's language is shown by name)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from bot.conversations.models import utcnow
+from bot.languages import NATIVE_NAMES
+
+LANGUAGES_DE = {"de": "Deutsch", "en": "Englisch", "ar": "Arabisch", "tr": "Türkisch", "uk": "Ukrainisch",
+                "ru": "Russisch", "fa": "Persisch", "fr": "Französisch"}
+TOPICS_DE = {"residence": "Aufenthalt", "work": "Arbeit", "housing": "Wohnen", "language": "Sprache",
+             "recognition": "Anerkennung", "health": "Gesundheit", "education": "Bildung",
+             "daily_life": "Alltag", "office": "Welcome Center"}
+STATUS_DE = {"waiting": "wartet", "assigned": "in Bearbeitung", "resolved": "abgeschlossen"}
+REASONS_DE = {"requested": "Person möchte einen Menschen", "emergency": "Notfall",
+              "personal_case": "persönlicher Fall / nur durch Team", "no_answer": "Bot fand keine sichere Antwort",
+              "negative_feedback": "Antwort half nicht", "out_of_scope": "außerhalb des Angebots",
+              "technical": "technische Störung"}
+ROLES_DE = {"person": "Person", "bot": "Assistent", "staff": "Team", "system": "System"}
+QUEUE_TABS = (("waiting", "Wartend"), ("mine", "Meine"), ("open", "Alle offenen"), ("resolved", "Abgeschlossen"))
+CANNED_REPLIES_FILE = Path(__file__).parent / "canned_replies.yml"
+
+
+def language_label(code: str | None) -> str:
+    if not code:
+        return "unbekannt"
+    return f"{LANGUAGES_DE.get(code, code)} ({NATIVE_NAMES.get(code, code)})"
+
+
+def ago(moment: dt.datetime | None, now: dt.datetime | None = None) -> str:
+    if moment is None:
+        return ""
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    minutes = int(((now or utcnow()) - moment).total_seconds() // 60)
+    if minutes < 1:
+        return "gerade eben"
+    if minutes < 60:
+        return f"{minutes} Min."
+    hours = minutes // 60
+    return f"{hours} Std. {minutes % 60} Min." if hours < 48 else f"{hours // 24} Tage"
+
+
+@cache
+def canned_replies() -> dict[str, dict]:
+    """key -> {title (German), text: {language: reply}}."""
+    with CANNED_REPLIES_FILE.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)

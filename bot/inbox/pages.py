@@ -1,0 +1,302 @@
+"""The staff inbox: server-rendered pages under /inbox/ (Jinja2; a small script adds live updates).
+
+Every form carries the session's CSRF token; every page needs a login; agents see their own
+office's tickets only (another office's ticket is a 404, not a 403: its existence is not shown).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+from starlette.datastructures import FormData
+
+from bot.conversations.service import STAFF_CHANNEL
+from bot.deps import SessionDep, SettingsDep
+from bot.inbox import labels
+from bot.inbox.accounts import AccountError, Accounts
+from bot.inbox.auth import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    AdminDep,
+    AdminFormDep,
+    Staff,
+    StaffDep,
+    StaffFormDep,
+    check_csrf,
+)
+from bot.inbox.models import AuditEntry
+from bot.inbox.router import TicketsDep
+from bot.inbox.stats import handoff_stats
+from bot.inbox.tickets import STATUSES, QueueFilter, TicketConflict, TicketNotFound
+from bot.knowledge.loader import KnowledgeBase
+from bot.knowledge.schema import TOPICS
+from bot.languages import SUPPORTED_LANGUAGES
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.globals.update(labels=labels, languages=SUPPORTED_LANGUAGES, topics=TOPICS)
+templates.env.filters["ago"] = labels.ago
+templates.env.filters["language"] = labels.language_label
+
+router = APIRouter(prefix="/inbox", include_in_schema=False)
+KEEPALIVE_SECONDS = 15.0
+
+
+def knowledge(request: Request) -> KnowledgeBase:
+    return request.app.state.knowledge
+
+
+KnowledgeDep = Annotated[KnowledgeBase, Depends(knowledge)]
+
+
+def render(request: Request, name: str, staff: Staff | None, status_code: int = 200, **context: Any) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, {"staff": staff, **context}, status_code=status_code)
+
+
+def _fields(form: FormData) -> Callable[[str], str]:
+    return lambda name: str(form.get(name) or "")
+
+
+def see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=status.HTTP_303_SEE_OTHER)
+
+
+# --- login ---
+
+@router.get("/login")
+async def login_form(request: Request, next: str = "/inbox/") -> HTMLResponse:  # noqa: A002
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
+    response = render(request, "login.html", None, login_csrf=token, next=_safe_next(next))
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/inbox/",
+                        secure=request.app.state.settings.environment == "production")
+    return response
+
+
+@router.post("/login")
+async def login(request: Request, session: SessionDep, settings: SettingsDep,
+                username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
+                csrf_token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/inbox/") -> Response:  # noqa: A002
+    check_csrf(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE))  # double submit: no session yet
+    accounts = Accounts(session)
+    user = await accounts.authenticate(username, password)
+    if user is None:
+        return render(request, "login.html", None, status_code=status.HTTP_401_UNAUTHORIZED,
+                      login_csrf=csrf_token, next=_safe_next(next),
+                      error="Benutzername oder Passwort stimmt nicht (oder das Konto ist deaktiviert).")
+    token = await accounts.start_session(user)
+    response = see_other(_safe_next(next))
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", path="/",
+                        secure=settings.environment == "production", max_age=12 * 3600)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/inbox/")
+    return response
+
+
+def _safe_next(target: str) -> str:
+    """Only a path inside the inbox: a login link must not send anyone elsewhere."""
+    return target if target.startswith("/inbox/") and not target.startswith("//") else "/inbox/"
+
+
+@router.post("/logout")
+async def logout(request: Request, staff: StaffFormDep, session: SessionDep) -> Response:
+    await Accounts(session).end_session(request.cookies.get(SESSION_COOKIE, ""), staff.username)
+    response = see_other("/inbox/login")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+# --- the queue ---
+
+@router.get("/")
+async def queue(request: Request, staff: StaffDep, tickets: TicketsDep, session: SessionDep,
+                office: str = "", language: str = "", topic: str = "", notfound: str = "") -> HTMLResponse:
+    wanted_status = request.query_params.get("status", "waiting")  # `status` would shadow the module
+    if wanted_status not in STATUSES:
+        wanted_status = "waiting"
+    wanted = QueueFilter(status=wanted_status, office=office or None, language=language or None, topic=topic or None)
+    rows = await tickets.queue(wanted, visible_office=staff.visible_office, me=staff.username)
+    return render(request, "queue.html", staff, tickets=rows, wanted=wanted,
+                  waiting=await tickets.count_waiting(staff.visible_office),
+                  offices=await Accounts(session).offices(), notfound=notfound)
+
+
+@router.get("/search")
+async def search(staff: StaffDep, tickets: TicketsDep, q: str = "") -> Response:
+    try:
+        ticket = await tickets.get(q, staff.visible_office)
+    except TicketNotFound:
+        return see_other("/inbox/?" + urlencode({"status": "open", "notfound": q}))
+    return see_other(f"/inbox/tickets/{ticket.number}")
+
+
+@router.get("/events")
+async def staff_events(request: Request, staff: StaffDep, session: SessionDep) -> StreamingResponse:
+    """Server-sent events for the open inbox pages: a ticket was opened or changed, a person wrote."""
+    office = staff.visible_office
+    subscription = request.app.state.events.subscribe(STAFF_CHANNEL)
+    queue_ = await subscription.__aenter__()
+    await session.close()  # no transaction may stay open for the life of the stream
+
+    async def stream() -> AsyncIterator[str]:
+        try:
+            yield ": connected\n\n"
+            while not await request.is_disconnected():
+                try:
+                    event = await asyncio.wait_for(queue_.get(), timeout=KEEPALIVE_SECONDS)
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+                    continue
+                if office is None or event.get("office") == office:
+                    yield f"event: ticket\ndata: {json.dumps(event)}\n\n"
+        finally:
+            await subscription.__aexit__(None, None, None)
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+# --- one conversation ---
+
+async def _ticket_page(request: Request, staff: Staff, tickets: TicketsDep, kb: KnowledgeBase, session: SessionDep,
+                       number: str, *, error: str | None = None, status_code: int = 200) -> HTMLResponse:
+    try:
+        ticket = await tickets.get(number, staff.visible_office)
+    except TicketNotFound:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"Ticket {number} nicht gefunden.") from None
+    conversation = await tickets.conversation(ticket)
+    accounts = Accounts(session)
+    colleagues = [u for u in await accounts.users()
+                  if u.active and (u.is_admin or u.office == ticket.office)]
+    guesses = [(kb.entries[g["kb_id"]], g.get("score")) for g in ticket.guesses or [] if g.get("kb_id") in kb.entries]
+    return render(request, "ticket.html", staff, status_code=status_code, ticket=ticket, conversation=conversation,
+                  transcript=await tickets.transcript(ticket), notes=await tickets.notes(ticket),
+                  history=await tickets.history(ticket), colleagues=colleagues, offices=await accounts.offices(),
+                  guesses=guesses, entries=sorted(kb.entries.values(), key=lambda e: (e.topic, e.id)),
+                  kb=kb, canned=labels.canned_replies(), error=error,
+                  waiting=await tickets.count_waiting(staff.visible_office))
+
+
+@router.get("/tickets/{number}")
+async def ticket_view(request: Request, number: str, staff: StaffDep, tickets: TicketsDep, kb: KnowledgeDep,
+                      session: SessionDep) -> HTMLResponse:
+    return await _ticket_page(request, staff, tickets, kb, session, number)
+
+
+@router.post("/tickets/{number}/{action}")
+async def ticket_action(request: Request, number: str, action: str, staff: StaffFormDep, tickets: TicketsDep,
+                        kb: KnowledgeDep, session: SessionDep) -> Response:
+    field = _fields(await request.form())
+    office, me = staff.visible_office, staff.username
+    try:
+        match action:
+            case "claim":
+                await tickets.claim(number, me, office)
+            case "assign":
+                await _check_assignee(session, tickets, number, field("to"), office)
+                await tickets.assign(number, field("to"), me, office)
+            case "unassign":
+                await tickets.unassign(number, me, office)
+            case "move":
+                await tickets.move(number, field("office"), me, office)
+            case "reply":
+                await tickets.reply(number, me, field("text"), office)
+            case "answer":
+                entry = kb.entries.get(field("kb_id"))
+                if entry is None:
+                    raise TicketConflict("Bitte wählen Sie einen Eintrag der Wissensdatenbank.")
+                await tickets.reply_with_entry(number, me, entry, office)
+            case "canned":
+                canned = labels.canned_replies().get(field("key"))
+                if canned is None:
+                    raise TicketConflict("Bitte wählen Sie eine vorbereitete Antwort.")
+                await tickets.reply_canned(number, me, field("key"), canned["text"], office)
+            case "note":
+                await tickets.add_note(number, me, field("text"), office)
+            case "resolve":
+                await tickets.resolve(number, me, office)
+            case "reopen":
+                await tickets.reopen(number, me, staff.user.display_name, office)
+            case _:
+                raise HTTPException(status.HTTP_404_NOT_FOUND, "Unbekannte Aktion.")
+    except TicketNotFound:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"Ticket {number} nicht gefunden.") from None
+    except TicketConflict as exc:
+        await _discard(session)
+        return await _ticket_page(request, staff, tickets, kb, session, number, error=str(exc),
+                                  status_code=status.HTTP_409_CONFLICT)
+    if action == "move" and office is not None and field("office") != office:
+        return see_other("/inbox/")  # handed to another team: no longer visible to this agent
+    return see_other(f"/inbox/tickets/{(await tickets.get(number)).number}")
+
+
+async def _discard(session: SessionDep) -> None:
+    """Undo a refused action; the page is then rendered from freshly loaded rows."""
+    await session.rollback()
+    session.expunge_all()
+
+
+async def _check_assignee(session: SessionDep, tickets: TicketsDep, number: str, username: str,
+                          office: str | None) -> None:
+    ticket = await tickets.get(number, office)
+    user = await Accounts(session).user(username)
+    if user is None or not user.active or not (user.is_admin or user.office == ticket.office):
+        raise TicketConflict(f"{username or 'Niemand'} kann dieses Ticket nicht übernehmen "
+                             "(unbekannt, deaktiviert oder aus einer anderen Dienststelle).")
+
+
+# --- administration ---
+
+@router.get("/admin")
+async def admin_page(request: Request, staff: AdminDep, session: SessionDep, tickets: TicketsDep,
+                     error: str | None = None, status_code: int = 200) -> HTMLResponse:
+    accounts = Accounts(session)
+    return render(request, "admin.html", staff, status_code=status_code, users=await accounts.users(),
+                  offices=await accounts.offices(), stats=await handoff_stats(session), error=error,
+                  waiting=await tickets.count_waiting(None))
+
+
+@router.post("/admin/{what}")
+async def admin_action(request: Request, what: str, staff: AdminFormDep, session: SessionDep,
+                       tickets: TicketsDep) -> Response:
+    field = _fields(await request.form())
+    accounts = Accounts(session)
+    try:
+        match what:
+            case "users":
+                await accounts.create_user(username=field("username"), display_name=field("display_name"),
+                                           password=field("password"), role=field("role"),
+                                           office=field("office") or None, actor=staff.username)
+            case "active":
+                await accounts.set_active(field("username"), field("active") == "1", staff.username)
+            case "password":
+                await accounts.set_password(field("username"), field("password"), staff.username)
+            case "offices":
+                await accounts.create_office(field("key"), field("name"), staff.username)
+            case _:
+                raise HTTPException(status.HTTP_404_NOT_FOUND, "Unbekannte Aktion.")
+    except AccountError as exc:
+        await _discard(session)
+        return await admin_page(request, staff, session, tickets, error=str(exc),
+                                status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    return see_other("/inbox/admin")
+
+
+@router.get("/audit")
+async def audit_page(request: Request, staff: AdminDep, session: SessionDep, tickets: TicketsDep,
+                     ticket: str = "") -> HTMLResponse:
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(300)
+    if ticket:
+        try:
+            query = query.where(AuditEntry.ticket_id == (await tickets.get(ticket)).id)
+        except TicketNotFound:
+            query = query.where(AuditEntry.id < 0)
+    return render(request, "audit.html", staff, entries=list(await session.scalars(query)), ticket=ticket,
+                  waiting=await tickets.count_waiting(None))
