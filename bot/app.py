@@ -74,6 +74,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                            allow_headers=["Authorization", "Content-Type", "Last-Event-ID"], max_age=600)
     app.add_middleware(SecurityHeaders)
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> FileResponse:
+        return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
+
     @app.get("/", include_in_schema=False)
     async def demo_page() -> FileResponse:
         return FileResponse(STATIC / "demo.html")

@@ -184,9 +184,16 @@ class ConversationService:
 
     async def _open_ticket(self, conversation: Conversation, *, envelope: Envelope, reason: str,
                            urgent: bool, guesses: list[dict[str, Any]]) -> Envelope:
+        topic = envelope.topic
+        if topic is None or not guesses:  # "a person, please" after an answer: that answer is the best guess
+            last = await self._last_answer(conversation)
+            if last is not None:
+                topic = topic or last.get("topic")
+                guesses = guesses or ([{"kb_id": last["kb_id"], "score": last.get("confidence")}]
+                                      if last.get("kb_id") else [])
         ticket = Ticket(conversation_id=conversation.id, reason=reason, urgent=urgent,
-                        language=envelope.language, topic=envelope.topic, guesses=guesses,
-                        office=self.site.inbox.office_for(envelope.topic))
+                        language=envelope.language, topic=topic, guesses=guesses,
+                        office=self.site.inbox.default_office if urgent else self.site.inbox.office_for(topic))
         self.session.add(ticket)
         await self.session.flush()
         self._opened.append(ticket)
@@ -201,6 +208,12 @@ class ConversationService:
         else:
             envelope.text += "\n\n" + i18n.text("handoff_created", envelope.language, ticket=ticket.number)
         envelope.text += "\n\n" + wait
+        return envelope
+
+    async def _last_answer(self, conversation: Conversation) -> dict[str, Any] | None:
+        envelope = await self.session.scalar(
+            select(Message.envelope).where(Message.conversation_id == conversation.id, Message.kind == "answer")
+            .order_by(Message.seq.desc()).limit(1))
         return envelope
 
     def system_envelope(self, key: str, conversation: Conversation, kind: str = "info", **params: object) -> Envelope:

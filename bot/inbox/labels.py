@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -24,12 +25,23 @@ REASONS_DE = {"requested": "Person möchte einen Menschen", "emergency": "Notfal
 ROLES_DE = {"person": "Person", "bot": "Assistent", "staff": "Team", "system": "System"}
 QUEUE_TABS = (("waiting", "Wartend"), ("mine", "Meine"), ("open", "Alle offenen"), ("resolved", "Abgeschlossen"))
 CANNED_REPLIES_FILE = Path(__file__).parent / "canned_replies.yml"
+LOCAL_TIME = ZoneInfo("Europe/Berlin")  # staff read times in the office's time zone
 
 
 def language_label(code: str | None) -> str:
     if not code:
         return "unbekannt"
     return f"{LANGUAGES_DE.get(code, code)} ({NATIVE_NAMES.get(code, code)})"
+
+
+def clock(moment: dt.datetime | str | None, with_date: bool = False) -> str:
+    """A stored UTC time as the office's local time: `14:05` or `21.11.2026 14:05`."""
+    if moment is None:
+        return ""
+    if isinstance(moment, str):
+        moment = dt.datetime.fromisoformat(moment)
+    moment = (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(LOCAL_TIME)
+    return moment.strftime("%d.%m.%Y %H:%M" if with_date else "%H:%M")
 
 
 def ago(moment: dt.datetime | None, now: dt.datetime | None = None) -> str:

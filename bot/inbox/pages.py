@@ -45,6 +45,7 @@ from bot.languages import SUPPORTED_LANGUAGES
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals.update(labels=labels, languages=SUPPORTED_LANGUAGES, topics=TOPICS)
 templates.env.filters["ago"] = labels.ago
+templates.env.filters["clock"] = labels.clock
 templates.env.filters["language"] = labels.language_label
 
 router = APIRouter(prefix="/inbox", include_in_schema=False)

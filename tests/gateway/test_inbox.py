@@ -11,6 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from bot import i18n
+from bot.conversations.envelopes import Envelope
+from bot.conversations.models import Conversation, Ticket
+from bot.conversations.service import ConversationService
 from bot.inbox.accounts import Accounts
 from bot.inbox.labels import canned_replies
 from bot.inbox.models import AuditEntry, TicketNote
@@ -264,3 +267,19 @@ async def test_new_conversation_is_not_visible_to_staff_until_handed_off(client,
     await login(client, "chef")
     queue = await client.get("/inbox/?status=open", headers=HTML)
     assert "Keine Tickets" in queue.text
+
+
+async def test_a_handoff_after_an_answer_takes_its_topic_office_and_entry_as_the_best_guess(client, app) -> None:
+    conversation_id, headers = await new_conversation(client, language="en")
+    async with app.state.sessionmaker() as session:
+        service = ConversationService(session, app.state.rasa, app.state.events, app.state.site, 2000, 30)
+        conversation = await session.get(Conversation, conversation_id)
+        await service.add_envelopes(conversation, [Envelope(kind="answer", text="...", language="en",
+                                                            topic="residence", kb_id="blue-card", confidence=0.9)])
+    response = await client.post(f"/api/v1/conversations/{conversation_id}/messages", json={"text": "help"},
+                                 headers=headers)
+    number = response.json()["messages"][0]["ticket"]
+    async with app.state.sessionmaker() as session:
+        ticket = await session.get(Ticket, int(number[2:]))
+    assert (ticket.topic, ticket.office, ticket.guesses) == ("residence", "auslaenderbehoerde",
+                                                             [{"kb_id": "blue-card", "score": 0.9}])

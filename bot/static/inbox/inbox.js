@@ -10,6 +10,11 @@
   let refreshTimer = null;
   let source = null;
 
+  function showNewest() {
+    const transcript = document.getElementById("transcript");
+    if (transcript) transcript.scrollTop = transcript.scrollHeight;
+  }
+
   function setTitle(count) {
     document.title = count > 0 ? "(" + count + ") " + baseTitle : baseTitle;
   }
@@ -23,6 +28,7 @@
       const replacement = fresh.getElementById(old.id);
       if (replacement) old.replaceWith(document.importNode(replacement, true));
     });
+    showNewest();
     const freshCount = fresh.getElementById("waiting-count");
     if (freshCount) {
       counter.textContent = freshCount.textContent;
@@ -66,6 +72,7 @@
     });
   }
   setTitle(Number(counter.dataset.count));
+  showNewest();
   connect();
   window.setInterval(scheduleRefresh, 60000); // waiting times keep moving
   window.addEventListener("pagehide", function () { if (source) source.close(); });
