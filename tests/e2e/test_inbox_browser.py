@@ -8,6 +8,7 @@ import re
 
 import httpx
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import BrowserContext, Page, expect
 
 from bot.devstack import Stack
@@ -26,6 +27,12 @@ window.Notification = class {
   static requestPermission() { return Promise.resolve("granted"); }
 };
 """
+
+
+def serious_accessibility_problems(page: Page) -> list[str]:
+    violations = Axe().run(page).response["violations"]
+    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+            for v in violations if v["impact"] in ("serious", "critical")]
 
 
 def log_in(page: Page, stack: Stack) -> None:
@@ -59,6 +66,7 @@ def test_new_handoff_appears_live_is_claimed_and_answered_with_a_kb_entry(
     notifications = page.evaluate("window.__notifications")
     assert any(number in n["body"] for n in notifications), notifications
     screenshot(page, "inbox-new-handoff-live")
+    assert serious_accessibility_problems(page) == []
 
     row.get_by_role("link", name=number).click()
     expect(page.get_by_role("heading", name=number)).to_be_visible()
@@ -72,6 +80,7 @@ def test_new_handoff_appears_live_is_claimed_and_answered_with_a_kb_entry(
     page.get_by_role("button", name="Eintrag senden").click()
     expect(page.locator("#transcript li.staff").last).to_contain_text(entry.answers["ar"][:40])
     screenshot(page, "inbox-answered-with-kb-entry")
+    assert serious_accessibility_problems(page) == []
 
     history = gateway.get(f"/api/v1/conversations/{person.id}/messages", headers=person.headers).json()
     envelope = history["messages"][-1]["envelope"]
