@@ -23,6 +23,7 @@ from bot.inbox.router import router as staff_router
 from bot.knowledge.loader import load
 from bot.rasa_client import RasaClient
 from bot.security_headers import SecurityHeaders
+from bot.widget_strings import router as widget_router
 
 STATIC = Path(__file__).parent / "static"
 
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(chat_router)
     app.include_router(staff_router)
     app.include_router(inbox_router)
+    app.include_router(widget_router)
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, _exc: LoginRequired) -> Response:

@@ -97,7 +97,7 @@ def load_or_create_secrets(path: Path = SECRETS_FILE) -> dict[str, str]:
     wanted = ("RASA_TOKEN", "RASA_CHANNEL_TOKEN", "STAFF_API_TOKEN")
     values = read_env_file(path)
     if not all(values.get(key) for key in wanted):
-        values = {key: secrets.token_urlsafe(32) for key in wanted}
+        values = {key: secrets.token_hex(32) for key in wanted}  # hex: never starts with "-" like an option
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
         path.chmod(0o600)
@@ -181,7 +181,7 @@ class Stack:
         python = str(APP_PYTHON)
         self._spawn("actions", [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(c.action_port)],
                     single_threaded_embeddings(dict(env)))
-        self._spawn("rasa", [str(RASA_BIN), "run", "--enable-api", "--auth-token", env["RASA_TOKEN"],
+        self._spawn("rasa", [str(RASA_BIN), "run", "--enable-api", f"--auth-token={env['RASA_TOKEN']}",
                              "--interface", "127.0.0.1", "--port", str(c.rasa_port), "--model", str(model),
                              "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
                     rasa_env(env))

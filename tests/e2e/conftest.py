@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Request, sync_playwright
 
 from bot.devstack import Stack, StackConfig
 from tests.conftest import ROOT
@@ -80,7 +80,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-dev-shm-usage"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium chromium-driver)")
@@ -91,12 +91,18 @@ def browser() -> Iterator[Browser]:
 
 
 class BrowserProblems:
-    """Script errors and CSP violations on a page: every browser test fails on them."""
+    """Script errors, CSP violations and third-party requests: every browser test fails on them."""
 
     def __init__(self, page: Page) -> None:
         self.errors: list[str] = []
         page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
         page.on("console", self._console)
+        page.on("request", self._request)
+
+    def _request(self, request: Request) -> None:
+        # our pages make no third-party requests: everything comes from the gateway on loopback
+        if not request.url.startswith(("http://127.0.0.1:", "data:", "blob:")):
+            self.errors.append(f"third-party request: {request.url}")
 
     def _console(self, message: ConsoleMessage) -> None:
         if message.type == "error" and "EventSource" not in message.text:  # a stream closed on unload
