@@ -10,6 +10,7 @@ import asyncio
 import getpass
 import os
 import secrets
+import string
 import sys
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def ensure_demo(var_dir: Path) -> str:
     """The demo account of `make run` (an admin who sees every office); its password lives in var/."""
     password_file = var_dir / "demo-staff-password"
     known = password_file.read_text().strip() if password_file.exists() else None
-    password = known or secrets.token_urlsafe(12)
+    password = known or "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(16))
 
     async def action(accounts: Accounts) -> None:
         if await accounts.user(DEMO_USER) is None:
