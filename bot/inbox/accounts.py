@@ -102,6 +102,22 @@ class Accounts:
         self.session.add(AuditEntry(actor=actor, action="password_set", details={"user": username}))
         await self.session.commit()
 
+    async def set_role(self, username: str, role: str, office: str | None, actor: str) -> None:
+        """Change what an account may see: its role and its office."""
+        user = await self._existing(username)
+        if role not in ROLES:
+            raise AccountError(f"Rolle muss eine von {', '.join(ROLES)} sein.")
+        if role == "agent" and not office:
+            raise AccountError("Sachbearbeitende brauchen eine Dienststelle.")
+        if office and not await self.session.get(Office, office):
+            raise AccountError(f"Unbekannte Dienststelle {office}.")
+        if actor == username and role != "admin":
+            raise AccountError("Sie können sich nicht selbst die Administration entziehen.")
+        user.role, user.office = role, office or None
+        self.session.add(AuditEntry(actor=actor, action="user_changed",
+                                    details={"user": username, "role": role, "office": office}))
+        await self.session.commit()
+
     async def set_active(self, username: str, active: bool, actor: str) -> None:
         user = await self._existing(username)
         if actor == username and not active:

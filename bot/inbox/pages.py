@@ -275,6 +275,8 @@ async def admin_action(request: Request, what: str, staff: AdminFormDep, session
                 await accounts.create_user(username=field("username"), display_name=field("display_name"),
                                            password=field("password"), role=field("role"),
                                            office=field("office") or None, actor=staff.username)
+            case "role":
+                await accounts.set_role(field("username"), field("role"), field("office") or None, staff.username)
             case "active":
                 await accounts.set_active(field("username"), field("active") == "1", staff.username)
             case "password":

@@ -93,8 +93,9 @@ def browser() -> Iterator[Browser]:
 class BrowserProblems:
     """Script errors, CSP violations and third-party requests: every browser test fails on them."""
 
-    def __init__(self, page: Page) -> None:
+    def __init__(self, page: Page, allowed: tuple[str, ...] = ()) -> None:
         self.errors: list[str] = []
+        self.allowed = allowed  # console errors a test provokes on purpose (e.g. a failed request's status)
         page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
         page.on("console", self._console)
         page.on("request", self._request)
@@ -106,7 +107,8 @@ class BrowserProblems:
 
     def _console(self, message: ConsoleMessage) -> None:
         if message.type == "error" and "EventSource" not in message.text:  # a stream closed on unload
-            self.errors.append(f"console: {message.text}")
+            if not any(allowed in message.text for allowed in self.allowed):
+                self.errors.append(f"console: {message.text}")
 
 
 def screenshot(page: Page, name: str) -> Path:
@@ -128,7 +130,8 @@ def browser_context(browser: Browser) -> Iterator[BrowserContext]:
 @pytest.fixture
 def page(browser_context: BrowserContext, request: pytest.FixtureRequest) -> Iterator[Page]:
     page = browser_context.new_page()
-    problems = BrowserProblems(page)
+    marker = request.node.get_closest_marker("allow_console_errors")
+    problems = BrowserProblems(page, tuple(marker.args) if marker else ())
     yield page
     if not page.is_closed():
         screenshot(page, f"{request.node.name}-end")

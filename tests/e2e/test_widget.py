@@ -313,3 +313,20 @@ def test_message_text_is_never_html(page: Page, stack: Stack) -> None:
     expect(page.locator("#willkommen-widget img")).to_have_count(0)
     page.wait_for_timeout(500)
     assert dialogs == []
+
+
+@pytest.mark.allow_console_errors("status of 404")
+def test_a_conversation_the_gateway_no_longer_knows_is_forgotten_and_a_new_one_starts(page: Page,
+                                                                                      stack: Stack) -> None:
+    base = stack.config.gateway_url
+    page.goto(base + "/")
+    key = f"willkommen-widget:{base}:conversation"
+    page.evaluate("([key, value]) => localStorage.setItem(key, value)",
+                  [key, '{"id": "gone-after-a-database-reset", "token": "x", "language": null, "lastSeq": 7}'])
+    page.reload()
+    page.locator("#willkommen-widget .wk-launcher").click()
+    say(page, GERMAN_QUESTION)
+    expect(log(page).locator(".wk-kind-answer")).to_have_count(1)
+    stored = page.evaluate("(key) => JSON.parse(localStorage.getItem(key))", key)
+    assert stored["id"] != "gone-after-a-database-reset" and stored["token"] != "x"
+    assert messages(page).filter(has_text=GERMAN_QUESTION).count() == 1

@@ -283,3 +283,16 @@ async def test_a_handoff_after_an_answer_takes_its_topic_office_and_entry_as_the
         ticket = await session.get(Ticket, int(number[2:]))
     assert (ticket.topic, ticket.office, ticket.guesses) == ("residence", "auslaenderbehoerde",
                                                              [{"kb_id": "blue-card", "score": 0.9}])
+
+
+async def test_an_admin_moves_an_agent_to_another_office_and_what_they_see_follows(client, accounts) -> None:
+    _, _, number = await open_ticket(client)  # Welcome Center
+    csrf = await login(client, "chef")
+    changed = await client.post("/inbox/admin/role", data={"csrf_token": csrf, "username": "bora", "role": "agent",
+                                                           "office": "welcome_center"})
+    assert changed.status_code == 303
+    refused = await client.post("/inbox/admin/role", data={"csrf_token": csrf, "username": "chef", "role": "agent",
+                                                           "office": "welcome_center"})
+    assert refused.status_code == 422 and "nicht selbst" in refused.text
+    await login(client, "bora")
+    assert (await client.get(f"/inbox/tickets/{number}", headers=HTML)).status_code == 200
