@@ -7,9 +7,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.config import Settings, get_settings
 from bot.conversations.events import EventBroker
@@ -18,6 +20,7 @@ from bot.db import make_engine, make_sessionmaker
 from bot.health import router as health_router
 from bot.inbox.accounts import Accounts
 from bot.inbox.auth import LoginRequired
+from bot.inbox.pages import error_page
 from bot.inbox.pages import router as inbox_router
 from bot.inbox.router import router as staff_router
 from bot.knowledge.loader import load
@@ -70,6 +73,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if request.url.path == "/inbox/events" or "text/html" not in request.headers.get("accept", ""):
             return JSONResponse({"detail": "login required"}, status_code=401)
         return RedirectResponse(f"/inbox/login?next={request.url.path}", status_code=303)
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/inbox/") and "text/html" in request.headers.get("accept", ""):
+            return error_page(request, exc.status_code, str(exc.detail))
+        return await http_exception_handler(request, exc)
+
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if settings.widget_origins:  # the widget embedded on the city's own site talks to the chat API
         app.add_middleware(CORSMiddleware, allow_origins=settings.widget_origins, allow_methods=["GET", "POST"],

@@ -67,6 +67,15 @@ def _fields(form: FormData) -> Callable[[str], str]:
     return lambda name: str(form.get(name) or "")
 
 
+ERROR_TITLES = {403: "Keine Berechtigung", 404: "Nicht gefunden"}
+
+
+def error_page(request: Request, status_code: int, message: str) -> HTMLResponse:
+    """An inbox error as a page a caseworker can read (JSON clients get the usual JSON)."""
+    return render(request, "error.html", None, status_code=status_code, message=message,
+                  title=ERROR_TITLES.get(status_code, "Fehler"))
+
+
 def see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=status.HTTP_303_SEE_OTHER)
 

@@ -105,7 +105,8 @@ async def test_a_form_post_without_or_with_a_wrong_csrf_token_is_forbidden(clien
 async def test_an_agent_of_another_office_gets_404(client, accounts) -> None:
     _, _, number = await open_ticket(client)  # routed to the Welcome Center
     csrf = await login(client, "bora")  # immigration office
-    assert (await client.get(f"/inbox/tickets/{number}", headers=HTML)).status_code == 404
+    page = await client.get(f"/inbox/tickets/{number}", headers=HTML)
+    assert page.status_code == 404 and "Nicht gefunden" in page.text and "Zur Warteschlange" in page.text
     assert (await act(client, number, "claim", csrf)).status_code == 404
     queue = await client.get("/inbox/?status=open", headers=HTML)
     assert number not in queue.text
