@@ -133,7 +133,7 @@ async def queue(request: Request, staff: StaffDep, tickets: TicketsDep, session:
         wanted_status = "waiting"
     wanted = QueueFilter(status=wanted_status, office=office or None, language=language or None, topic=topic or None)
     rows = await tickets.queue(wanted, visible_office=staff.visible_office, me=staff.username)
-    return render(request, "queue.html", staff, tickets=rows, wanted=wanted,
+    return render(request, "queue.html", staff, tickets=rows, wanted=wanted, last_words=await tickets.last_words(rows),
                   waiting=await tickets.count_waiting(staff.visible_office),
                   offices=await Accounts(session).offices(), notfound=notfound)
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversations.envelopes import Button, Envelope
@@ -33,6 +33,13 @@ class TicketNotFound(Exception):
 
 class TicketConflict(Exception):
     """The action does not fit the ticket's state; the message says why, for the caseworker."""
+
+
+@dataclass(frozen=True)
+class LastWords:
+    text: str
+    at: dt.datetime
+    unanswered: bool  # the person wrote after the last staff reply
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,23 @@ class TicketService:
         else:
             query = query.order_by(case((Ticket.urgent, 0), else_=1), Ticket.created_at, Ticket.id)
         return list(await self.session.scalars(query.limit(limit)))
+
+    async def last_words(self, tickets: list[Ticket]) -> dict[str, LastWords]:
+        """Per conversation: the person's latest message, and whether staff have answered it yet."""
+        ids = {t.conversation_id for t in tickets}
+        if not ids:
+            return {}
+        latest = await self.session.execute(
+            select(Message.conversation_id, Message.role, func.max(Message.seq))
+            .where(Message.conversation_id.in_(ids), Message.role.in_(("person", "staff")))
+            .group_by(Message.conversation_id, Message.role))
+        seqs: dict[tuple[str, str], int] = {(cid, role): seq for cid, role, seq in latest}
+        person = {(cid, seq) for (cid, role), seq in seqs.items() if role == "person"}
+        texts = {m.conversation_id: m for m in await self.session.scalars(
+            select(Message).where(Message.conversation_id.in_(ids), Message.role == "person",
+                                  tuple_(Message.conversation_id, Message.seq).in_(person)))} if person else {}
+        return {cid: LastWords(text=m.text, at=m.created_at,
+                               unanswered=m.seq > seqs.get((cid, "staff"), 0)) for cid, m in texts.items()}
 
     async def count_waiting(self, visible_office: str | None = None) -> int:
         return len(await self.queue(QueueFilter(status="waiting"), visible_office=visible_office))

@@ -297,3 +297,17 @@ async def test_an_admin_moves_an_agent_to_another_office_and_what_they_see_follo
     assert refused.status_code == 422 and "nicht selbst" in refused.text
     await login(client, "bora")
     assert (await client.get(f"/inbox/tickets/{number}", headers=HTML)).status_code == 200
+
+
+async def test_the_queue_shows_the_persons_last_words_and_whether_staff_answered(client, accounts) -> None:
+    conversation_id, headers, number = await open_ticket(client, language="ar")
+    await client.post(f"/api/v1/conversations/{conversation_id}/messages", json={"text": "هل من أحد هنا؟"},
+                      headers=headers)
+    csrf = await login(client, "anna")
+    row = re.search(rf'<tr[^>]*data-ticket="{number}">(.*?)</tr>', (await client.get("/inbox/", headers=HTML)).text,
+                    re.S).group(1)
+    assert "هل من أحد هنا؟" in row and "unbeantwortet" in row
+    await act(client, number, "reply", csrf, text="نعم، أنا هنا.")
+    row = re.search(rf'<tr[^>]*data-ticket="{number}">(.*?)</tr>',
+                    (await client.get("/inbox/?status=mine", headers=HTML)).text, re.S).group(1)
+    assert "هل من أحد هنا؟" in row and "unbeantwortet" not in row
