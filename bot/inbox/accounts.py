@@ -79,12 +79,7 @@ class Accounts:
         username = username.strip().lower()
         if not USERNAME.match(username):
             raise AccountError("Benutzername: 2–80 Zeichen, Kleinbuchstaben, Ziffern, Punkt, Binde- oder Unterstrich.")
-        if role not in ROLES:
-            raise AccountError(f"Rolle muss eine von {', '.join(ROLES)} sein.")
-        if role == "agent" and not office:
-            raise AccountError("Sachbearbeitende brauchen eine Dienststelle.")
-        if office and not await self.session.get(Office, office):
-            raise AccountError(f"Unbekannte Dienststelle {office}.")
+        await self._check_role(role, office)
         if await self.user(username):
             raise AccountError(f"Den Benutzernamen {username} gibt es schon.")
         user = StaffUser(username=username, display_name=display_name.strip() or username,
@@ -105,12 +100,7 @@ class Accounts:
     async def set_role(self, username: str, role: str, office: str | None, actor: str) -> None:
         """Change what an account may see: its role and its office."""
         user = await self._existing(username)
-        if role not in ROLES:
-            raise AccountError(f"Rolle muss eine von {', '.join(ROLES)} sein.")
-        if role == "agent" and not office:
-            raise AccountError("Sachbearbeitende brauchen eine Dienststelle.")
-        if office and not await self.session.get(Office, office):
-            raise AccountError(f"Unbekannte Dienststelle {office}.")
+        await self._check_role(role, office)
         if actor == username and role != "admin":
             raise AccountError("Sie können sich nicht selbst die Administration entziehen.")
         user.role, user.office = role, office or None
@@ -128,6 +118,14 @@ class Accounts:
         self.session.add(AuditEntry(actor=actor, action="user_activated" if active else "user_deactivated",
                                     details={"user": username}))
         await self.session.commit()
+
+    async def _check_role(self, role: str, office: str | None) -> None:
+        if role not in ROLES:
+            raise AccountError(f"Rolle muss eine von {', '.join(ROLES)} sein.")
+        if role == "agent" and not office:
+            raise AccountError("Sachbearbeitende brauchen eine Dienststelle.")
+        if office and not await self.session.get(Office, office):
+            raise AccountError(f"Unbekannte Dienststelle {office}.")
 
     async def _existing(self, username: str) -> StaffUser:
         user = await self.user(username)
