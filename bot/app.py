@@ -19,7 +19,7 @@ from bot.conversations.router import router as chat_router
 from bot.db import make_engine, make_sessionmaker
 from bot.health import router as health_router
 from bot.inbox.accounts import Accounts
-from bot.inbox.auth import LoginRequired
+from bot.inbox.auth import LoginRequired, LoginThrottle
 from bot.inbox.pages import error_page
 from bot.inbox.pages import router as inbox_router
 from bot.inbox.router import router as staff_router
@@ -42,6 +42,7 @@ async def open_resources(app: FastAPI, settings: Settings) -> None:
     async with app.state.sessionmaker() as session:
         await Accounts(session).sync_offices(app.state.site.inbox)
     app.state.events = EventBroker()
+    app.state.login_throttle = LoginThrottle()
     app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_token.get_secret_value(),
                                 settings.rasa_channel_token.get_secret_value(),
                                 settings.action_server_url, timeout=settings.rasa_timeout_seconds)

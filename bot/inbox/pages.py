@@ -29,6 +29,7 @@ from bot.inbox.auth import (
     SESSION_COOKIE,
     AdminDep,
     AdminFormDep,
+    LoginThrottle,
     Staff,
     StaffDep,
     StaffFormDep,
@@ -96,12 +97,19 @@ async def login(request: Request, session: SessionDep, settings: SettingsDep,
                 username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
                 csrf_token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/inbox/") -> Response:  # noqa: A002
     check_csrf(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE))  # double submit: no session yet
+    throttle: LoginThrottle = request.app.state.login_throttle
+    if throttle.locked(username):
+        return render(request, "login.html", None, status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+                      login_csrf=csrf_token, next=_safe_next(next),
+                      error="Zu viele fehlgeschlagene Anmeldungen: Dieses Konto ist für 15 Minuten gesperrt.")
     accounts = Accounts(session)
     user = await accounts.authenticate(username, password)
     if user is None:
+        throttle.failed(username)
         return render(request, "login.html", None, status_code=status.HTTP_401_UNAUTHORIZED,
                       login_csrf=csrf_token, next=_safe_next(next),
                       error="Benutzername oder Passwort stimmt nicht (oder das Konto ist deaktiviert).")
+    throttle.succeeded(username)
     token = await accounts.start_session(user)
     response = see_other(_safe_next(next))
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", path="/",

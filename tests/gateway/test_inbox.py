@@ -311,3 +311,16 @@ async def test_the_queue_shows_the_persons_last_words_and_whether_staff_answered
     row = re.search(rf'<tr[^>]*data-ticket="{number}">(.*?)</tr>',
                     (await client.get("/inbox/?status=mine", headers=HTML)).text, re.S).group(1)
     assert "هل من أحد هنا؟" in row and "unbeantwortet" not in row
+
+
+async def test_five_wrong_passwords_lock_the_account_for_a_while(client, accounts) -> None:
+    form = await client.get("/inbox/login")
+    token = CSRF.search(form.text).group(1)
+    for _ in range(5):
+        wrong = await client.post("/inbox/login", data={"username": "anna", "password": "guess-guess-guess",
+                                                        "csrf_token": token})
+        assert wrong.status_code == 401
+    locked = await client.post("/inbox/login", data={"username": "Anna", "password": PASSWORD, "csrf_token": token})
+    assert locked.status_code == 429 and "gesperrt" in locked.text
+    assert (await client.post("/inbox/login", data={"username": "bora", "password": PASSWORD,
+                                                    "csrf_token": token})).status_code == 303
