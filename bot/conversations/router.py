@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Request, status
@@ -15,6 +13,7 @@ from bot.conversations.models import Conversation, Message
 from bot.conversations.schemas import ConversationCreate, ConversationCreated, MessageIn, MessagesOut
 from bot.conversations.service import ConversationNotFound, InvalidMessage, InvalidToken, message_event
 from bot.deps import ConversationServiceDep
+from bot.sse import sse_response
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["chat"])
 
@@ -56,9 +55,6 @@ async def post_message(conversation_id: str, body: MessageIn, service: Conversat
     return MessagesOut(messages=[e for e in map(_envelope, replies) if e is not None])
 
 
-KEEPALIVE_SECONDS = 15.0
-
-
 def _sse(event: dict) -> str:
     return f"id: {event['seq']}\nevent: message\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
 
@@ -77,27 +73,16 @@ async def events(conversation_id: str, request: Request, service: ConversationSe
     queue = await subscription.__aenter__()  # subscribe before reading the history: nothing falls between
     backlog = [message_event(m) for m in await service.history(conversation, after=start)]
     await service.session.close()  # no transaction may stay open for the life of the stream
+    last = backlog[-1]["seq"] if backlog else start
 
-    async def stream() -> AsyncIterator[str]:
-        last = start
-        try:
-            for event in backlog:
-                last = event["seq"]
-                yield _sse(event)
-            while not await request.is_disconnected():
-                try:
-                    event = await asyncio.wait_for(queue.get(), timeout=KEEPALIVE_SECONDS)
-                except TimeoutError:
-                    yield ": keep-alive\n\n"
-                    continue
-                if event["seq"] > last:
-                    last = event["seq"]
-                    yield _sse(event)
-        finally:
-            await subscription.__aexit__(None, None, None)
+    def new_message(event: dict) -> str | None:
+        nonlocal last
+        if event["seq"] <= last:  # already sent with the backlog
+            return None
+        last = event["seq"]
+        return _sse(event)
 
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return sse_response(request, subscription, queue, new_message, first=map(_sse, backlog))
 
 
 @router.get("/{conversation_id}/messages")

@@ -6,10 +6,9 @@ office's tickets only (another office's ticket is a 404, not a 403: its existenc
 
 from __future__ import annotations
 
-import asyncio
 import json
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -42,6 +41,7 @@ from bot.inbox.tickets import STATUSES, QueueFilter, TicketConflict, TicketNotFo
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.schema import TOPICS
 from bot.languages import SUPPORTED_LANGUAGES
+from bot.sse import sse_response
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals.update(labels=labels, languages=SUPPORTED_LANGUAGES, topics=TOPICS)
@@ -50,7 +50,6 @@ templates.env.filters["clock"] = labels.clock
 templates.env.filters["language"] = labels.language_label
 
 router = APIRouter(prefix="/inbox", include_in_schema=False)
-KEEPALIVE_SECONDS = 15.0
 
 
 def knowledge(request: Request) -> KnowledgeBase:
@@ -163,22 +162,12 @@ async def staff_events(request: Request, staff: StaffDep, session: SessionDep) -
     queue_ = await subscription.__aenter__()
     await session.close()  # no transaction may stay open for the life of the stream
 
-    async def stream() -> AsyncIterator[str]:
-        try:
-            yield ": connected\n\n"
-            while not await request.is_disconnected():
-                try:
-                    event = await asyncio.wait_for(queue_.get(), timeout=KEEPALIVE_SECONDS)
-                except TimeoutError:
-                    yield ": keep-alive\n\n"
-                    continue
-                if office is None or event.get("office") == office:
-                    yield f"event: ticket\ndata: {json.dumps(event)}\n\n"
-        finally:
-            await subscription.__aexit__(None, None, None)
+    def ticket_event(event: dict) -> str | None:
+        if office is not None and event.get("office") != office:  # another office's ticket
+            return None
+        return f"event: ticket\ndata: {json.dumps(event)}\n\n"
 
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return sse_response(request, subscription, queue_, ticket_event, first=[": connected\n\n"])
 
 
 # --- one conversation ---
