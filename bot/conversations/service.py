@@ -59,7 +59,8 @@ def staff_event(ticket: Ticket, change: str) -> dict[str, Any]:
             "status": ticket.status, "conversation_id": ticket.conversation_id}
 
 
-def _hash_token(token: str) -> str:
+def hash_token(token: str) -> str:
+    """What the database keeps of a bearer or session token."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -80,7 +81,7 @@ class ConversationService:
 
     async def create(self, language: str | None = None, channel: str = "webchat") -> tuple[Conversation, str]:
         token = secrets.token_urlsafe(32)
-        conversation = Conversation(token_hash=_hash_token(token), channel=channel, language=language)
+        conversation = Conversation(token_hash=hash_token(token), channel=channel, language=language)
         self.session.add(conversation)
         await self.session.commit()
         return conversation, token
@@ -89,7 +90,7 @@ class ConversationService:
         conversation = await self.session.get(Conversation, conversation_id)
         if conversation is None:
             raise ConversationNotFound(conversation_id)
-        if not hmac.compare_digest(conversation.token_hash, _hash_token(token)):
+        if not hmac.compare_digest(conversation.token_hash, hash_token(token)):
             raise InvalidToken(conversation_id)
         return conversation
 

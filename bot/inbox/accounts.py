@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import secrets
 
@@ -12,7 +11,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.conversations.models import utcnow
+from bot.conversations.models import as_utc, utcnow
+from bot.conversations.service import hash_token
 from bot.inbox.models import ROLES, AuditEntry, Office, StaffSession, StaffUser
 from bot.knowledge.schema import InboxRouting
 
@@ -27,14 +27,6 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 class AccountError(Exception):
     """Invalid account or office data; the message is shown to the admin."""
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 class Accounts:
@@ -166,7 +158,7 @@ class Accounts:
 
     async def session_for(self, token: str) -> tuple[StaffSession, StaffUser] | None:
         login = await self.session.get(StaffSession, hash_token(token))
-        if login is None or _aware(login.expires_at) <= utcnow():
+        if login is None or as_utc(login.expires_at) <= utcnow():
             return None
         user = await self.session.get(StaffUser, login.user_id)
         if user is None or not user.active:

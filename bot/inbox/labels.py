@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from bot.conversations.models import utcnow
+from bot.conversations.models import as_utc, utcnow
 from bot.languages import NATIVE_NAMES
 
 LANGUAGES_DE = {"de": "Deutsch", "en": "Englisch", "ar": "Arabisch", "tr": "Türkisch", "uk": "Ukrainisch",
@@ -40,15 +40,14 @@ def clock(moment: dt.datetime | str | None, with_date: bool = False) -> str:
         return ""
     if isinstance(moment, str):
         moment = dt.datetime.fromisoformat(moment)
-    moment = (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(LOCAL_TIME)
+    moment = as_utc(moment).astimezone(LOCAL_TIME)
     return moment.strftime("%d.%m.%Y %H:%M" if with_date else "%H:%M")
 
 
 def ago(moment: dt.datetime | None, now: dt.datetime | None = None) -> str:
     if moment is None:
         return ""
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-    minutes = int(((now or utcnow()) - moment).total_seconds() // 60)
+    minutes = int(((now or utcnow()) - as_utc(moment)).total_seconds() // 60)
     if minutes < 1:
         return "gerade eben"
     if minutes < 60:

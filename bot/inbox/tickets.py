@@ -16,7 +16,7 @@ from sqlalchemy import case, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversations.envelopes import Button, Envelope
-from bot.conversations.models import Conversation, Message, Ticket, utcnow
+from bot.conversations.models import Conversation, Message, Ticket, as_utc, utcnow
 from bot.conversations.service import STAFF_CHANNEL, ConversationService, message_event, staff_event
 from bot.inbox.models import AuditEntry, Office, TicketNote
 from bot.knowledge.answers import answer_envelope
@@ -278,13 +278,9 @@ class TicketService:
         self.conversations.events.publish(STAFF_CHANNEL, staff_event(ticket, change))
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 def ticket_summary(ticket: Ticket, now: dt.datetime | None = None) -> dict[str, Any]:
     now = now or utcnow()
-    created = _aware(ticket.created_at)
+    created = as_utc(ticket.created_at)
     return {"number": ticket.number, "conversation_id": ticket.conversation_id, "status": ticket.status,
             "reason": ticket.reason, "urgent": ticket.urgent, "language": ticket.language, "topic": ticket.topic,
             "office": ticket.office, "guesses": ticket.guesses, "assignee": ticket.assignee,
