@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if request.url.path == "/inbox/events" or "text/html" not in request.headers.get("accept", ""):
             return JSONResponse({"detail": "login required"}, status_code=401)
         return RedirectResponse(f"/inbox/login?next={request.url.path}", status_code=303)
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if request.url.path.startswith("/inbox/") and "text/html" in request.headers.get("accept", ""):

@@ -11,13 +11,13 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 
 from bot.deps import SessionDep
-from bot.inbox.accounts import Accounts
+from bot.inbox.accounts import SESSION_HOURS, Accounts
 from bot.inbox.models import StaffUser
 
 SESSION_COOKIE = "wk_staff"
 LOGIN_CSRF_COOKIE = "wk_login_csrf"
 CSRF_FIELD = "csrf_token"
-CSRF_HEADER = "x-csrf-token"
+SESSION_MAX_AGE = SESSION_HOURS * 3600  # the cookie lives as long as the session row
 
 
 class LoginThrottle:
@@ -99,22 +99,23 @@ def check_csrf(sent: str | None, expected: str | None) -> None:
 
 async def staff_form(request: Request, staff: Annotated[Staff, Depends(current_staff)]) -> Staff:
     """A logged-in person posting a form of the inbox with the right CSRF token."""
-    form = await request.form()
-    sent = form.get(CSRF_FIELD)
-    check_csrf(sent if isinstance(sent, str) else request.headers.get(CSRF_HEADER), staff.csrf_token)
+    sent = (await request.form()).get(CSRF_FIELD)
+    check_csrf(sent if isinstance(sent, str) else None, staff.csrf_token)
+    return staff
+
+
+def _only_admins(staff: Staff) -> Staff:
+    if not staff.user.is_admin:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Nur für Administratorinnen und Administratoren.")
     return staff
 
 
 async def admin_form(staff: Annotated[Staff, Depends(staff_form)]) -> Staff:
-    if not staff.user.is_admin:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "Nur für Administratorinnen und Administratoren.")
-    return staff
+    return _only_admins(staff)
 
 
 async def admin(staff: Annotated[Staff, Depends(current_staff)]) -> Staff:
-    if not staff.user.is_admin:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "Nur für Administratorinnen und Administratoren.")
-    return staff
+    return _only_admins(staff)
 
 
 StaffDep = Annotated[Staff, Depends(current_staff)]

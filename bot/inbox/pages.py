@@ -26,6 +26,7 @@ from bot.inbox.accounts import AccountError, Accounts
 from bot.inbox.auth import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
+    SESSION_MAX_AGE,
     AdminDep,
     AdminFormDep,
     LoginThrottle,
@@ -112,14 +113,14 @@ async def login(request: Request, session: SessionDep, settings: SettingsDep,
     token = await accounts.start_session(user)
     response = see_other(_safe_next(next))
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", path="/",
-                        secure=settings.environment == "production", max_age=12 * 3600)
+                        secure=settings.environment == "production", max_age=SESSION_MAX_AGE)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/inbox/")
     return response
 
 
 def _safe_next(target: str) -> str:
     """Only a path inside the inbox: a login link must not send anyone elsewhere."""
-    return target if target.startswith("/inbox/") and not target.startswith("//") else "/inbox/"
+    return target if target.startswith("/inbox/") else "/inbox/"
 
 
 @router.post("/logout")

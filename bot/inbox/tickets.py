@@ -94,7 +94,10 @@ class TicketService:
                                unanswered=m.seq > seqs.get((cid, "staff"), 0)) for cid, m in texts.items()}
 
     async def count_waiting(self, visible_office: str | None = None) -> int:
-        return len(await self.queue(QueueFilter(status="waiting"), visible_office=visible_office))
+        query = select(func.count()).select_from(Ticket).where(Ticket.status == "waiting")
+        if visible_office:
+            query = query.where(Ticket.office == visible_office)
+        return await self.session.scalar(query) or 0
 
     async def get(self, number: str, office: str | None = None) -> Ticket:
         """The ticket `W-000012` (also `12` or `w12`); another office's ticket does not exist for an agent."""
@@ -174,8 +177,7 @@ class TicketService:
         if not text:
             raise TicketConflict("Die Antwort ist leer.")
         conversation = await self.conversation(ticket)
-        envelope = Envelope(role="staff", kind="info", text=text,
-                            language=conversation.language or ticket.language or DEFAULT_LANGUAGE,
+        envelope = Envelope(role="staff", kind="info", text=text, language=_language(ticket, conversation),
                             ticket=ticket.number)
         return await self._send(ticket, conversation, envelope, staff, "replied", chars=len(text))
 
@@ -183,7 +185,7 @@ class TicketService:
         """The curated answer in the person's language (German and English where none exists)."""
         ticket = await self._writable(number, staff, office)
         conversation = await self.conversation(ticket)
-        envelope = answer_envelope(entry, conversation.language or ticket.language or DEFAULT_LANGUAGE, None)
+        envelope = answer_envelope(entry, _language(ticket, conversation), None)
         envelope.role, envelope.ticket, envelope.buttons = "staff", ticket.number, []
         return await self._send(ticket, conversation, envelope, staff, "replied_with_entry", kb_id=entry.id)
 
@@ -192,7 +194,7 @@ class TicketService:
         """A prepared reply, in the person's language (German where it has no translation)."""
         ticket = await self._writable(number, staff, office)
         conversation = await self.conversation(ticket)
-        language = conversation.language or ticket.language or DEFAULT_LANGUAGE
+        language = _language(ticket, conversation)
         if language not in texts:
             language = DEFAULT_LANGUAGE
         envelope = Envelope(role="staff", kind="info", text=texts[language], language=language, ticket=ticket.number)
@@ -276,6 +278,11 @@ class TicketService:
 
     def _announce(self, ticket: Ticket, change: str) -> None:
         self.conversations.events.publish(STAFF_CHANNEL, staff_event(ticket, change))
+
+
+def _language(ticket: Ticket, conversation: Conversation) -> str:
+    """The language staff replies go out in: the conversation's, else the ticket's."""
+    return conversation.language or ticket.language or DEFAULT_LANGUAGE
 
 
 def ticket_summary(ticket: Ticket, now: dt.datetime | None = None) -> dict[str, Any]:
