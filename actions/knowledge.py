@@ -21,6 +21,7 @@ from bot.knowledge.index import DEFAULT_INDEX_DIR, build_index
 from bot.knowledge.loader import KnowledgeBase, KnowledgeBaseError, load
 from bot.knowledge.retrieval import Decision, Retriever
 from bot.knowledge.schema import Entry
+from bot.nlu.query_vector import unpack
 
 logger = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,7 +127,9 @@ class ActionAnswerQuestion(ReplyAction):
         if picked in service.kb.entries:
             entry, confidence = service.kb.entries[picked], None
         else:
-            decision = service.retriever.decide(tracker.latest_message.get("text") or "")
+            message = tracker.latest_message
+            decision = service.retriever.decide(message.get("text") or "",
+                                                unpack(message, service.retriever.embedder.name))
             if decision.action == "clarify" and not tracker.get_slot(CLARIFY_SLOT):
                 send(dispatcher, clarify_envelope(service.kb, decision, language))
                 return [SlotSet(CLARIFY_SLOT, True)]

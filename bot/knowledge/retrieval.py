@@ -86,20 +86,24 @@ class Retriever:
         self._manifest_mtime = mtime
         return True
 
-    def entry_scores(self, question: str) -> tuple[np.ndarray, np.ndarray]:
-        """Per entry (in `entry_ids` order): best example-question and best answer similarity."""
-        row_scores = self.vectors @ self.embedder.embed([question])[0]
+    def entry_scores(self, question: str, vector: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Per entry (in `entry_ids` order): best example-question and best answer similarity.
+
+        `vector`: the question's embedding when the caller already has it from the same embedder."""
+        if vector is None:
+            vector = self.embedder.embed([question])[0]
+        row_scores = self.vectors @ vector
         best = np.full((2, len(self.entry_ids)), -1.0, dtype=np.float32)
         for kind, mask in enumerate((~self._is_answer, self._is_answer)):
             np.maximum.at(best[kind], self._entry_pos[mask], row_scores[mask])
         return best[0], best[1]
 
-    def search(self, question: str) -> list[Candidate]:
-        by_question, by_answer = self.entry_scores(question)
+    def search(self, question: str, vector: np.ndarray | None = None) -> list[Candidate]:
+        by_question, by_answer = self.entry_scores(question, vector)
         w = self.thresholds.question_weight
         entry_scores = w * by_question + (1 - w) * by_answer
         order = np.argsort(-entry_scores)
         return [Candidate(self.entry_ids[i], round(float(entry_scores[i]), 4)) for i in order]
 
-    def decide(self, question: str) -> Decision:
-        return decide(self.search(question), self.thresholds)
+    def decide(self, question: str, vector: np.ndarray | None = None) -> Decision:
+        return decide(self.search(question, vector), self.thresholds)

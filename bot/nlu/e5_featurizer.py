@@ -19,6 +19,8 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.query_vector import PARSE_KEY, pack
+
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
 class E5Featurizer(DenseFeaturizer, GraphComponent):
@@ -53,22 +55,23 @@ class E5Featurizer(DenseFeaturizer, GraphComponent):
                execution_context: ExecutionContext) -> E5Featurizer:
         return cls(config, execution_context.node_name)
 
-    def _embed(self, texts: List[Text]) -> np.ndarray:
-        vectors = self._model.encode(texts, self._is_query)
-        return self._scale * np.atleast_2d(np.asarray(vectors, dtype=np.float32))
-
-    def _featurize(self, messages: List[Message]) -> None:
+    def _featurize(self, messages: List[Message], share_vector: bool) -> None:
+        """Adds the scaled vector as DIET's feature; at inference also the plain query vector to
+        the parse data, which retrieval in the action server reuses (bot/nlu/query_vector.py)."""
         todo = [m for m in messages if m.get(TEXT)]
         for start in range(0, len(todo), self._batch_size):
             batch = todo[start:start + self._batch_size]
-            vectors = self._embed([m.get(TEXT) for m in batch])
+            vectors = np.atleast_2d(np.asarray(self._model.encode([m.get(TEXT) for m in batch], self._is_query),
+                                               dtype=np.float32))
             for message, vector in zip(batch, vectors, strict=True):
-                self.add_features_to_message(None, vector.reshape(1, -1), TEXT, message)
+                self.add_features_to_message(None, self._scale * vector.reshape(1, -1), TEXT, message)
+                if share_vector and self._is_query:
+                    message.set(PARSE_KEY, pack(vector), add_to_output=True)
 
     def process(self, messages: List[Message]) -> List[Message]:
-        self._featurize(messages)
+        self._featurize(messages, share_vector=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        self._featurize(training_data.training_examples)
+        self._featurize(training_data.training_examples, share_vector=False)
         return training_data

@@ -6,6 +6,7 @@ from actions.knowledge import ActionAnswerQuestion, KnowledgeService
 from bot import i18n
 from bot.knowledge.index import DEFAULT_INDEX_DIR, build_index
 from bot.knowledge.loader import load
+from bot.nlu.query_vector import PARSE_KEY, pack
 from tests.actions.conftest import button_choice, detected, envelopes, make_tracker
 from tests.conftest import ROOT
 
@@ -45,6 +46,19 @@ async def test_a_paraphrased_question_gets_the_curated_answer_with_sources(dispa
     assert i18n.text("referral_bring", "de") in text
     assert text.endswith(i18n.text("referral_offer_person", "de"))
     assert [b["payload"] for b in referral["envelope"]["buttons"]] == ["/request_human"]
+
+
+async def test_the_nlu_vector_in_the_parse_data_saves_a_second_embedding(dispatcher) -> None:
+    """Rasa's featurizer sends the question's e5 vector along; retrieval uses it as it is."""
+    retriever = KnowledgeService.get().retriever
+    question = "Wo melde ich meine neue Wohnung an und was brauche ich dafür?"
+    vector = retriever.embedder.embed([question])[0]
+    # the text says nothing; the vector carries the question, so an answer proves the vector was used
+    tracker = make_tracker("…", "ask_question", language=detected("de", 9))
+    tracker.latest_message[PARSE_KEY] = pack(vector, retriever.embedder.name)
+    await ActionAnswerQuestion().run(dispatcher, tracker, {})
+    assert retriever.decide(question).action == "answer"
+    assert envelopes(dispatcher)[0]["envelope"]["kb_id"] == "registration-anmeldung"
 
 
 async def test_the_welcome_center_itself_needs_no_referral(dispatcher) -> None:

