@@ -95,10 +95,10 @@ def write_report(report: dict, docs: Path) -> None:
               f"- whole stack under 2 GB resident: {loaded['total_mb']} MB after load, "
               f"{_ok(loaded['total_mb'] < TARGETS['total_mb'])}.", "",
               "What limits speed: Rasa itself. The gateway adds little over bare Rasa (the ratio column). NLU "
-              "alone (`/model/parse`) saturates the two cores at about 30 parses/s. A profile of a typical "
-              "question (2026-11-21) spent 32 of 38 ms of a parse in the e5 embedding, and the action server "
-              "embeds the same question again for retrieval. Next steps, in order:",
-              "- pass the NLU's e5 vector to the action server instead of computing it twice;",
+              "alone (`/model/parse`) saturates the two cores: a profile of a typical question (2026-11-21) "
+              "spent 32 of 38 ms of a parse in the e5 embedding. Retrieval in the action server reuses that "
+              "vector from the parse data instead of embedding the question again (docs/decisions.md, 20). "
+              "Next steps, in order:",
               "- run Rasa with more workers on a machine with more cores (the in-process lock store must then "
               "become Redis);",
               "- move the load generator off the measured machine.", "",
@@ -133,7 +133,14 @@ def write_report(report: dict, docs: Path) -> None:
               f"{100 * held['wrong_answer_rate']:.1f}% | {100 * held['clarify_rate']:.1f}% | "
               f"{100 * held['oos_answered']:.1f}% | "
               f"{report['quality'].get('nlu', {}).get('overall', {}).get('macro_f1', '–')} |", "",
-              "![accuracy by language](img/accuracy_by_language.png)", "",
-              "Data credits: CLINC150 (Larson et al. 2019, CC BY 3.0), xSID (van der Goot et al. 2021, "
-              "CC BY-SA 4.0)."]
+              "![accuracy by language](img/accuracy_by_language.png)", ""]
+    real = kb.get("real_questions", {}).get("all")
+    if real:
+        lines += [f"Real questions (OMoS-QA dev, {real['paraphrases'] + real['uncovered']} questions in de, en, "
+                  f"fr, ar, uk; a test set the thresholds never saw): top-1 {100 * real['top1_accuracy']:.1f}% and "
+                  f"{100 * real['answered_correctly']:.1f}% answered right of those an entry answers, "
+                  f"{100 * real['wrong_answer_rate']:.1f}% wrong answers, "
+                  f"{100 * real['uncovered_answered']:.1f}% of the unanswerable ones answered anyway.", ""]
+    lines += ["Data credits: CLINC150 (Larson et al. 2019, CC BY 3.0), xSID (van der Goot et al. 2021, "
+              "CC BY-SA 4.0), OMoS-QA (Kleinle et al. 2024, CC BY 4.0)."]
     (docs / "benchmarks.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

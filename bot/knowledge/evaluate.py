@@ -6,13 +6,14 @@ Queries:
   entry answers (the right outcome is a person, not an answer);
 - out-of-scope negatives: CLINC150 `oos_val` (English) and the xSID validation sets in 13
   languages, from ../shared/data (licences in that folder's README);
-- real questions: the OMoS-QA dev set (questions newcomers asked about Integreat pages of three
-  German districts; de and en original, fr, ar and uk translated), each labelled by hand with the
-  entries that would answer it correctly, or none (eval/omos_labels.jsonl). A test set only:
-  thresholds never see it.
+- real questions: OMoS-QA (questions newcomers asked about Integreat pages of three German
+  districts; de and en original, fr, ar and uk translated), each labelled with the entries that
+  would answer it correctly, or none (eval/omos_{train,dev}_labels.jsonl). The train split joins
+  the calibration; the dev split is a test set the thresholds never see.
 
-Every query is scored once; thresholds are then chosen on one half of the queries (split by a
-hash of the text) and reported on the other half, so the reported numbers are not the ones the
+Every query is scored once; thresholds are then chosen on one half of the dev-set and
+out-of-scope queries (split by a hash of the text) plus the OMoS-QA train questions, and reported
+on the other half and on the OMoS-QA dev questions, so the reported numbers are not the ones the
 thresholds were fitted to. `--calibrate` writes the chosen thresholds to
 bot/knowledge/thresholds.json and the evidence to reports/kb/calibration.json.
 """
@@ -44,6 +45,7 @@ MAX_OOS_ANSWERED = 0.02  # out-of-scope queries that got an answer
 QUESTION_WEIGHTS = np.round(np.arange(0.2, 1.01, 0.1), 2)  # entry score = w * question + (1 - w) * answer
 OUT_OF_SCOPE_SOURCES = ("clinc150", "xsid")
 OMOS_LANGUAGES = ("de", "en", "fr", "ar", "uk")
+OMOS_HALF = {"train": "calibrate", "dev": "report"}  # OMoS-QA split -> its role here
 
 
 @dataclass(frozen=True)
@@ -94,15 +96,16 @@ def load_queries(dev_file: Path = ROOT / "eval" / "kb_dev.jsonl", shared: Path =
     return queries
 
 
-def load_real_questions(labels_file: Path = ROOT / "eval" / "omos_labels.jsonl", shared: Path = SHARED) -> list[Query]:
-    """OMoS-QA dev questions in five languages (line-parallel files) with the hand labels of line i."""
+def load_real_questions(split: str, labels_dir: Path = ROOT / "eval", shared: Path = SHARED) -> list[Query]:
+    """OMoS-QA questions of one split in five languages (line-parallel files), with the labels of line i."""
+    labels_file = labels_dir / f"omos_{split}_labels.jsonl"
     labels = _jsonl(labels_file)
     queries = []
     for language in OMOS_LANGUAGES:
-        rows = _jsonl(shared / "omos-qa" / language / "dev.jsonl")
+        rows = _jsonl(shared / "omos-qa" / language / f"{split}.jsonl")
         if len(rows) != len(labels):
             raise ValueError(f"{labels_file.name} labels {len(labels)} questions, omos-qa/{language} has {len(rows)}")
-        queries += [Query(row["question"], language, frozenset(label["acceptable"]), "omos", "report")
+        queries += [Query(row["question"], language, frozenset(label["acceptable"]), "omos", OMOS_HALF[split])
                     for row, label in zip(rows, labels, strict=True)]
     return queries
 
@@ -175,27 +178,50 @@ def summarise(items: list[Scored] | Table, thresholds: Thresholds) -> dict:
     }
 
 
-def calibrate(items: list[Scored]) -> tuple[Thresholds, dict]:
-    """The weight and thresholds that answer the most paraphrases correctly within both error budgets.
+def pools(items: list[Scored]) -> dict[str, list[Scored]]:
+    """Written questions (dev set and out-of-scope data) and real ones (OMoS-QA), kept apart."""
+    grouped = {"dev_set": [i for i in items if i.query.source != "omos"],
+               "real_questions": [i for i in items if i.query.source == "omos"]}
+    return {name: group for name, group in grouped.items() if group}
 
-    Among equally good settings, the one with the most right clarifications (minus clarifications
-    offered to out-of-scope queries) wins: a clarify with the right option is the next best outcome."""
-    best: tuple[tuple[float, float], Thresholds, dict] | None = None
+
+def ranking_weight(items: list[Scored]) -> float:
+    """The question weight that ranks the right entry first most often (top-1, summed over the pools).
+
+    The ranking decides the answer and also which two entries a clarification offers."""
+    def top1(weight: float) -> float:
+        return sum(summarise(Table.of(group, weight), Thresholds(1.0, 0.0, 1.0, weight))["top1_accuracy"]
+                   for group in pools(items).values())
+    return max((float(w) for w in QUESTION_WEIGHTS), key=top1)
+
+
+def calibrate(items: list[Scored]) -> tuple[Thresholds, dict[str, dict]]:
+    """The ranking weight, then the thresholds that answer the most questions correctly within the budgets.
+
+    Each pool (the written dev set with the out-of-scope data, and the real questions) must keep
+    both budgets on its own; the rates of answering correctly are added, so the real questions
+    count as much as the written ones. Among equally good settings, the one with the most right
+    clarifications (minus clarifications offered to out-of-scope queries) wins: a clarify with the
+    right option is the next best outcome."""
+    best: tuple[tuple[float, float], Thresholds, dict[str, dict]] | None = None
     answers = np.round(np.arange(0.86, 0.995, 0.0025), 4)
     margins = np.round(np.arange(0.0, 0.041, 0.002), 4)
     clarifies = np.round(np.arange(0.84, 0.99, 0.0025), 4)
-    tables = {float(weight): Table.of(items, float(weight)) for weight in QUESTION_WEIGHTS}
-    for (weight, table), answer, margin in itertools.product(tables.items(), answers, margins):
+    weight = ranking_weight(items)
+    tables = {weight: {name: Table.of(group, weight) for name, group in pools(items).items()}}
+    for (weight, by_pool), answer, margin in itertools.product(tables.items(), answers, margins):
         for clarify in clarifies[clarifies <= answer]:
             thresholds = Thresholds(float(answer), float(margin), float(clarify), float(weight))
-            summary = summarise(table, thresholds)
-            if summary["wrong_answer_rate"] > MAX_WRONG or summary["oos_answered"] > MAX_OOS_ANSWERED:
+            summaries = {name: summarise(table, thresholds) for name, table in by_pool.items()}
+            if any(s["wrong_answer_rate"] > MAX_WRONG or (s["oos_answered"] or 0) > MAX_OOS_ANSWERED
+                   for s in summaries.values()):
                 continue
-            key = (summary["answered_correctly"], summary["clarify_with_right_option"] - summary["oos_clarified"])
+            key = (sum(s["answered_correctly"] for s in summaries.values()),
+                   sum(s["clarify_with_right_option"] - (s["oos_clarified"] or 0) for s in summaries.values()))
             if best is None or key > best[0]:
-                best = (key, thresholds, summary)
+                best = (key, thresholds, summaries)
     if best is None:
-        raise RuntimeError("no thresholds meet the error budgets on the calibration half")
+        raise RuntimeError("no thresholds meet the error budgets on the calibration queries")
     return best[1], best[2]
 
 
@@ -241,10 +267,10 @@ def markdown(report: dict) -> str:
               f"{real['all']['paraphrases'] // len(real['per_language'])} of "
               f"{(real['all']['paraphrases'] + real['all']['uncovered']) // len(real['per_language'])} questions "
               "that newcomers asked about the Integreat pages of three German districts have an entry here that "
-              "answers them (labelled one by one against the entries, `eval/omos_labels.jsonl`); the others "
+              "answers them (labelled one by one against the entries, `eval/omos_dev_labels.jsonl`); the others "
               "ask about local services, places and prices of those districts, so the right outcome is a "
-              "person. de and en are the original questions, fr, ar and uk translations. A test set only: "
-              "the thresholds never saw it.", "",
+              "person. de and en are the original questions, fr, ar and uk translations. A test set: the "
+              "thresholds were fitted to the train split's questions, never to these.", "",
               "| language | top-1 | answered right | wrong answers | clarify | handoff | unanswerable answered |",
               "|---|---|---|---|---|---|---|"]
     for language, row in [*real["per_language"].items(), ("**all**", real["all"])]:
@@ -267,9 +293,10 @@ def main(argv: list[str] | None = None) -> int:
     queries = load_queries()
     started = time.perf_counter()
     scored = score(retriever, queries)
-    real = score(retriever, load_real_questions())
-    print(f"scored {len(scored) + len(real)} queries in {time.perf_counter() - started:.1f} s")
-    calibration = [s for s in scored if s.query.half == "calibrate"]
+    real_train = score(retriever, load_real_questions("train"))
+    real = score(retriever, load_real_questions("dev"))
+    print(f"scored {len(scored) + len(real_train) + len(real)} queries in {time.perf_counter() - started:.1f} s")
+    calibration = [s for s in scored if s.query.half == "calibrate"] + real_train
     held_out = [s for s in scored if s.query.half == "report"]
     thresholds = retriever.thresholds
     OUT.mkdir(parents=True, exist_ok=True)
@@ -282,8 +309,9 @@ def main(argv: list[str] | None = None) -> int:
                     "evidence in reports/kb/calibration.json"}, indent=2) + "\n")
         (OUT / "calibration.json").write_text(json.dumps({
             "budgets": {"max_wrong_answer_rate": MAX_WRONG, "max_oos_answered": MAX_OOS_ANSWERED},
-            "chosen": thresholds.__dict__, "on_calibration_half": fitted,
-            "on_held_out_half": summarise(held_out, thresholds)}, indent=2))
+            "chosen": thresholds.__dict__, "on_calibration_queries": fitted,
+            "on_held_out": {"dev_set": summarise(held_out, thresholds), "real_questions": summarise(real, thresholds)}},
+            indent=2))
     latencies = np.array([s.seconds for s in scored]) * 1000
     report = {
         "date": dt.date.today().isoformat(), "embedder": retriever.manifest["embedder"],
@@ -291,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
         "thresholds": thresholds.__dict__,
         "held_out": summarise(held_out, thresholds), "all_queries": summarise(scored, thresholds),
         "per_language_held_out": per_language(held_out, thresholds),
-        "real_questions": {"source": "OMoS-QA dev (Kleinle et al. 2024, CC BY 4.0), labels in eval/omos_labels.jsonl",
+        "real_questions": {"source": "OMoS-QA dev (Kleinle et al. 2024, CC BY 4.0), eval/omos_dev_labels.jsonl",
                            "all": summarise(real, thresholds), "per_language": per_language(real, thresholds)},
         "latency_ms": {p: float(np.percentile(latencies, q)) for p, q in (("p50", 50), ("p95", 95), ("p99", 99))},
         "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
