@@ -51,7 +51,7 @@ async def test_a_paraphrased_question_gets_the_curated_answer_with_sources(dispa
 async def test_the_nlu_vector_in_the_parse_data_saves_a_second_embedding(dispatcher) -> None:
     """Rasa's featurizer sends the question's e5 vector along; retrieval uses it as it is."""
     retriever = KnowledgeService.get().retriever
-    question = "Wo melde ich meine neue Wohnung an und was brauche ich dafür?"
+    question = "Wie melde ich meine neue Wohnung beim Bürgerbüro an?"
     vector = retriever.embedder.embed([question])[0]
     # the text says nothing; the vector carries the question, so an answer proves the vector was used
     tracker = make_tracker("…", "ask_question", language=detected("de", 9))

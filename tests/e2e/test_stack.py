@@ -63,8 +63,7 @@ def test_current_rasa_sdk_and_rasa_3_6_understand_each_other(person: Person, sta
 
 
 def test_a_question_gets_a_sourced_answer(person: Person) -> None:
-    intro, envelope, referral = person.says(
-        "Ich bin neu in Musterstadt. Was brauche ich, um meinen Wohnsitz anzumelden?")
+    intro, envelope, referral = person.says("Wie melde ich meine neue Wohnung beim Bürgerbüro an?")
     # first contact: the bot introduces itself before it answers
     assert (intro["kind"], intro["language"]) == ("info", "de")
     assert intro["text"].startswith(i18n.text("greeting", "de"))
