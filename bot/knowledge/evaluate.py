@@ -220,6 +220,17 @@ def pools(items: list[Scored]) -> dict[str, list[Scored]]:
     return {name: group for name, group in grouped.items() if group}
 
 
+def within_budgets(summaries: dict[str, dict], max_wrong: float) -> bool:
+    """Every pool keeps both error budgets on its own."""
+    return all(s["wrong_answer_rate"] <= max_wrong and (s["oos_answered"] or 0) <= MAX_OOS_ANSWERED
+               for s in summaries.values())
+
+
+def clarify_value(summaries: dict[str, dict]) -> float:
+    """Clarifications that offer the right entry, minus those shown to out-of-scope queries, over the pools."""
+    return sum(s["clarify_with_right_option"] - (s["oos_clarified"] or 0) for s in summaries.values())
+
+
 def ranking_weight(items: list[Scored]) -> float:
     """The question weight that ranks the right entry first most often (top-1, summed over the pools).
 
@@ -243,16 +254,14 @@ def calibrate(items: list[Scored]) -> tuple[Thresholds, dict[str, dict]]:
     margins = np.round(np.arange(0.0, 0.041, 0.002), 4)
     clarifies = np.round(np.arange(0.84, 0.99, 0.0025), 4)
     weight = ranking_weight(items)
-    tables = {weight: {name: Table.of(group, weight) for name, group in pools(items).items()}}
-    for (weight, by_pool), answer, margin in itertools.product(tables.items(), answers, margins):
+    tables = {name: Table.of(group, weight) for name, group in pools(items).items()}
+    for answer, margin in itertools.product(answers, margins):
         for clarify in clarifies[clarifies <= answer]:
-            thresholds = Thresholds(float(answer), float(margin), float(clarify), float(weight))
-            summaries = {name: summarise(table, thresholds) for name, table in by_pool.items()}
-            if any(s["wrong_answer_rate"] > MAX_WRONG or (s["oos_answered"] or 0) > MAX_OOS_ANSWERED
-                   for s in summaries.values()):
+            thresholds = Thresholds(float(answer), float(margin), float(clarify), weight)
+            summaries = {name: summarise(table, thresholds) for name, table in tables.items()}
+            if not within_budgets(summaries, MAX_WRONG):
                 continue
-            key = (sum(s["answered_correctly"] for s in summaries.values()),
-                   sum(s["clarify_with_right_option"] - (s["oos_clarified"] or 0) for s in summaries.values()))
+            key = (sum(s["answered_correctly"] for s in summaries.values()), clarify_value(summaries))
             if best is None or key > best[0]:
                 best = (key, thresholds, summaries)
     if best is None:
@@ -284,8 +293,7 @@ def calibrate_classifier(items: list[Scored], retriever: Retriever,
     for probability, floor, prob_margin in itertools.product(PROBABILITIES, FLOORS, PROBABILITY_MARGINS):
         rule = ClassifierRule(float(probability), float(prob_margin), float(floor), clarify=1.0)
         summaries = outcome(rule)
-        if any(s["wrong_answer_rate"] > MAX_WRONG_WITH_CLASSIFIER or (s["oos_answered"] or 0) > MAX_OOS_ANSWERED
-               for s in summaries.values()):
+        if not within_budgets(summaries, MAX_WRONG_WITH_CLASSIFIER):
             continue
         key = sum(s["answered_correctly"] for s in summaries.values())
         if best is None or key > best[0]:
@@ -294,8 +302,7 @@ def calibrate_classifier(items: list[Scored], retriever: Retriever,
         raise RuntimeError("no classifier thresholds meet the error budgets on the calibration queries")
 
     def clarify_key(clarify: float) -> tuple[float, float]:
-        summaries = outcome(replace(best[1], clarify=clarify))
-        return (sum(s["clarify_with_right_option"] - (s["oos_clarified"] or 0) for s in summaries.values()), -clarify)
+        return clarify_value(outcome(replace(best[1], clarify=clarify))), -clarify
     rule = replace(best[1], clarify=float(max(np.round(np.arange(0.80, 0.99, 0.0025), 4), key=clarify_key)))
     return classifier, rule, outcome(rule)
 
