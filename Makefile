@@ -9,7 +9,7 @@ install:            ## create/update .venv and .venv-rasa from the lock files (s
 	@scripts/install
 
 run: install        ## start Rasa, the action server and the gateway with the demo content (PORT=8000)
-	@$(PY) -m bot.devstack run
+	@$(PY) -m bot.tools.devstack run
 
 test: install       ## lint, content checks, Rasa data validation, unit + integration + end-to-end tests
 	@$(PY) -m ruff check bot actions tests
@@ -26,13 +26,13 @@ kb-index: install   ## build the retrieval index (incremental)
 	@$(PY) -m bot.knowledge build
 
 train: install      ## train the Rasa model if its inputs changed
-	@$(PY) -m bot.devstack train
+	@$(PY) -m bot.tools.devstack train
 
 validate: install   ## rasa data validate
 	@$(RASA) data validate --domain domain --data data --config config.yml --fail-on-warnings
 
 nlu-report: install ## NLU cross-validation (5 folds), F1 per intent and per language -> reports/nlu/
-	@$(PY) -m bot.nlu_report
+	@$(PY) -m bot.tools.nlu_report
 
 lock:               ## re-resolve the lock files after changing pyproject.toml or requirements/rasa.in
 	@.tools/uv/bin/uv pip compile -q --python-version 3.11 pyproject.toml --extra test -o requirements/app.lock
@@ -40,15 +40,15 @@ lock:               ## re-resolve the lock files after changing pyproject.toml o
 		--find-links $${TORCH_WHEELS:-/opt/wheels} -o requirements/st.lock
 	@.tools/uv/bin/uv pip compile -q --python-version 3.10 requirements/rasa.in -o requirements/rasa.lock
 
-clean:              ## remove environments, models, databases and logs
-	rm -rf .venv .venv-rasa .tools models var results
+clean:              ## remove environments, everything built (build/), databases and logs
+	rm -rf .venv .venv-rasa .tools build var
 
 eval-kb: install    ## retrieval quality per language on the dev set + out-of-scope data (ARGS=--calibrate to choose thresholds)
 	@$(PY) -m bot.knowledge build
-	@OMP_NUM_THREADS=1 $(PY) -m bot.knowledge.evaluate $(ARGS)
+	@OMP_NUM_THREADS=1 $(PY) -m bot.tools.kb_eval $(ARGS)
 
 bench: install      ## speed, footprint and quality side by side with bare Rasa -> docs/benchmarks.md (ARGS=--quick)
-	@$(PY) -m bot.bench $(ARGS)
+	@$(PY) -m bot.tools.bench $(ARGS)
 
 eval: install       ## the quality part of the benchmarks only
-	@$(PY) -m bot.bench --quality-only $(ARGS)
+	@$(PY) -m bot.tools.bench --quality-only $(ARGS)

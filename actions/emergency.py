@@ -7,10 +7,9 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import handoff
-from actions.knowledge import KnowledgeService
-from actions.replies import ReplyAction, person_button, send
+from actions.replies import ReplyAction, send
 from bot import i18n
-from bot.conversations.envelopes import Envelope
+from bot.conversations.messages import Envelope, person_button
 from bot.knowledge.schema import Site
 
 # Which of the site's emergency numbers fit which situation, most important first.
@@ -46,7 +45,6 @@ class ActionEmergency(ReplyAction):
     async def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                     language: str) -> list[EventType]:
         category = (tracker.latest_message.get("emergency") or {}).get("category")
-        site = KnowledgeService.get().kb.site
-        send(dispatcher, Envelope(kind="emergency", text=emergency_text(site, category, language),
+        send(dispatcher, Envelope(kind="emergency", text=emergency_text(self.services.site, category, language),
                                   language=language, buttons=[person_button(language)]))
         return handoff(dispatcher, language, reason="emergency", urgent=True)

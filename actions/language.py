@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.replies import LANGUAGE_SLOT, ReplyAction, picked_language, send
 from bot import i18n
-from bot.conversations.envelopes import Button, Envelope
+from bot.conversations.messages import Button, Envelope
 from bot.languages import NATIVE_NAMES, SUPPORTED_LANGUAGES
 
 # Stems of each language's name as people write it in the supported languages.

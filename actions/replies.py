@@ -1,4 +1,4 @@
-"""What every action shares: the conversation's language and sending reply envelopes."""
+"""What every action shares: its services, the conversation's language and sending reply envelopes."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.services import ActionServices
 from bot import i18n
-from bot.conversations.envelopes import HUMAN_PAYLOAD, Button, Envelope, Kind, person_button  # noqa: F401  (re-exported for the actions)
+from bot.conversations.messages import Button, Envelope, HandoffRequest, Kind, person_button
 from bot.languages import choose_language
 
 LANGUAGE_SLOT = "language"
@@ -39,15 +40,19 @@ def introduction(language: str) -> Envelope:
     return Envelope(kind="info", text=text, language=language, buttons=[person_button(language)])
 
 
-def send(dispatcher: CollectingDispatcher, envelope: Envelope, **extra: Any) -> None:
-    """Emit an envelope as Rasa custom payload; `extra` carries instructions for the gateway."""
-    dispatcher.utter_message(json_message={"envelope": envelope.as_custom_payload(), **extra})
+def send(dispatcher: CollectingDispatcher, reply: Envelope | HandoffRequest) -> None:
+    """Emit an envelope, or a request for a person, as a Rasa custom payload for the gateway."""
+    dispatcher.utter_message(json_message=reply.as_custom_payload())
 
 
 class ReplyAction(Action, ABC):
     """An action that answers in the conversation's language and keeps the language slot current."""
 
     introduce_first = True  # on first contact, the introduction comes before the reply
+
+    def __init__(self, services: ActionServices) -> None:
+        self.services = services
+
     @abstractmethod
     def name(self) -> str:
         """The action's name in the domain."""

@@ -13,10 +13,10 @@ from actions.replies import (
     OUT_OF_SCOPE_SLOT,
     ReplyAction,
     introduction,
-    person_button,
     send,
     simple,
 )
+from bot.conversations.messages import person_button
 
 SMALLTALK_KEYS = {
     "goodbye": "goodbye",

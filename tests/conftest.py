@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+# the gateway app on a real database, one transaction per test (fixtures `app`, `client`, ...)
+pytest_plugins = ["tests.support.app"]
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -1,4 +1,4 @@
-"""Conversations, their messages and handoff tickets."""
+"""Conversations, their messages and handoff tickets (states change only in `states.py`)."""
 
 from __future__ import annotations
 
@@ -27,10 +27,12 @@ def as_utc(moment: dt.datetime) -> dt.datetime:
 
 class Conversation(Base):
     __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("channel", "sender"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
-    token_hash: Mapped[str] = mapped_column(String(64))
-    channel: Mapped[str] = mapped_column(String(20), default="webchat")
+    token_hash: Mapped[str | None] = mapped_column(String(64))  # web: the bearer token's hash
+    channel: Mapped[str] = mapped_column(String(20), default="web")
+    sender: Mapped[str] = mapped_column(String(120))  # who writes, in the channel's terms (web: the id)
     language: Mapped[str | None] = mapped_column(String(5))
     state: Mapped[str] = mapped_column(String(10), default="bot")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -45,7 +47,7 @@ class Message(Base):
     """Everything said in a conversation, in order: the person's messages and every envelope."""
 
     __tablename__ = "messages"
-    __table_args__ = (UniqueConstraint("conversation_id", "seq"),)
+    __table_args__ = (UniqueConstraint("conversation_id", "seq"), UniqueConstraint("channel", "external_id"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
@@ -56,6 +58,11 @@ class Message(Base):
     payload: Mapped[str | None] = mapped_column(Text)  # a button's payload the person sent
     language: Mapped[str | None] = mapped_column(String(5))
     envelope: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # what the person sent: where from and the channel's id of it (a message delivered twice is stored once)
+    channel: Mapped[str | None] = mapped_column(String(20))
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    handled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # answered or passed on
+    reply_to: Mapped[int | None] = mapped_column(Integer)  # a reply: the seq of the person's message
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")

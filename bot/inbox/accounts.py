@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -12,17 +13,21 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversations.models import as_utc, utcnow
-from bot.conversations.service import hash_token
 from bot.inbox.models import ROLES, AuditEntry, Office, StaffSession, StaffUser
 from bot.knowledge.schema import InboxRouting
+from bot.tokens import hash_token, new_token
 
 SESSION_HOURS = 12  # one working day; then log in again
 MIN_PASSWORD_CHARS = 10
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
 OFFICE_KEY = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 _hasher = PasswordHasher()
-# verifying against this keeps a login for an unknown user as slow as one with a wrong password
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps a login for an unknown user as slow as one with a wrong password."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class AccountError(Exception):
@@ -135,7 +140,7 @@ class Accounts:
     async def authenticate(self, username: str, password: str) -> StaffUser | None:
         user = await self.user(username.strip().lower())
         try:
-            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+            _hasher.verify(user.password_hash if user else _dummy_hash(), password)
         except (VerificationError, InvalidHashError):
             return None
         if user is None or not user.active:
@@ -146,7 +151,7 @@ class Accounts:
 
     async def start_session(self, user: StaffUser) -> str:
         """A new login; returns the cookie token (the database keeps only its hash)."""
-        token = secrets.token_urlsafe(32)
+        token = new_token()
         now = utcnow()
         self.session.add(StaffSession(token_hash=hash_token(token), user_id=user.id,
                                       csrf_token=secrets.token_urlsafe(32), created_at=now,

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import hmac
-import time
-from collections import defaultdict, deque
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 
-from bot.deps import SessionDep
+from bot.gateway.deps import SessionDep
 from bot.inbox.accounts import SESSION_HOURS, Accounts
 from bot.inbox.models import StaffUser
 
@@ -18,30 +16,6 @@ SESSION_COOKIE = "wk_staff"
 LOGIN_CSRF_COOKIE = "wk_login_csrf"
 CSRF_FIELD = "csrf_token"
 SESSION_MAX_AGE = SESSION_HOURS * 3600  # the cookie lives as long as the session row
-
-
-class LoginThrottle:
-    """At most `limit` failed logins per account in `window` seconds (in this process); then the
-    account is locked for the rest of the window, even with the right password."""
-
-    def __init__(self, limit: int = 5, window: float = 900.0) -> None:
-        self.limit, self.window = limit, window
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-
-    def _recent(self, username: str) -> deque[float]:
-        failures, cutoff = self._failures[username.strip().lower()], time.monotonic() - self.window
-        while failures and failures[0] < cutoff:
-            failures.popleft()
-        return failures
-
-    def locked(self, username: str) -> bool:
-        return len(self._recent(username)) >= self.limit
-
-    def failed(self, username: str) -> None:
-        self._recent(username).append(time.monotonic())
-
-    def succeeded(self, username: str) -> None:
-        self._failures.pop(username.strip().lower(), None)
 
 
 class LoginRequired(Exception):

@@ -14,10 +14,10 @@ import string
 import sys
 from pathlib import Path
 
-from bot.config import ROOT, get_settings
 from bot.db import make_engine, make_sessionmaker
 from bot.inbox.accounts import AccountError, Accounts
 from bot.knowledge.loader import load_site
+from bot.settings import ROOT, get_settings
 
 DEMO_USER = "demo"
 

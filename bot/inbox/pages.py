@@ -13,14 +13,16 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
+from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.datastructures import FormData
 
-from bot.conversations.service import STAFF_CHANNEL
-from bot.deps import SessionDep, SettingsDep
+from bot.conversations.events import STAFF_CHANNEL
+from bot.gateway.deps import EventsDep, KnowledgeDep, ServicesDep, SessionDep, SettingsDep
+from bot.gateway.sse import event_stream, sse_response
 from bot.inbox import labels
 from bot.inbox.accounts import AccountError, Accounts
 from bot.inbox.auth import (
@@ -29,20 +31,19 @@ from bot.inbox.auth import (
     SESSION_MAX_AGE,
     AdminDep,
     AdminFormDep,
-    LoginThrottle,
     Staff,
     StaffDep,
     StaffFormDep,
     check_csrf,
 )
 from bot.inbox.models import AuditEntry
-from bot.inbox.router import TicketsDep
+from bot.inbox.staff_api import TicketsDep
 from bot.inbox.stats import handoff_stats
-from bot.inbox.tickets import STATUSES, QueueFilter, TicketConflict, TicketNotFound
+from bot.inbox.ticket_reads import STATUSES, QueueFilter, TicketNotFound
+from bot.inbox.tickets import TicketConflict
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.schema import TOPICS
 from bot.languages import SUPPORTED_LANGUAGES
-from bot.sse import sse_response
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals.update(labels=labels, languages=SUPPORTED_LANGUAGES, topics=TOPICS)
@@ -51,13 +52,6 @@ templates.env.filters["clock"] = labels.clock
 templates.env.filters["language"] = labels.language_label
 
 router = APIRouter(prefix="/inbox", include_in_schema=False)
-
-
-def knowledge(request: Request) -> KnowledgeBase:
-    return request.app.state.knowledge
-
-
-KnowledgeDep = Annotated[KnowledgeBase, Depends(knowledge)]
 
 
 def render(request: Request, name: str, staff: Staff | None, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -84,20 +78,20 @@ def see_other(url: str) -> RedirectResponse:
 # --- login ---
 
 @router.get("/login")
-async def login_form(request: Request, next: str = "/inbox/") -> HTMLResponse:  # noqa: A002
+async def login_form(request: Request, settings: SettingsDep, next: str = "/inbox/") -> HTMLResponse:  # noqa: A002
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
     response = render(request, "login.html", None, login_csrf=token, next=_safe_next(next))
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/inbox/",
-                        secure=request.app.state.settings.environment == "production")
+                        secure=settings.environment == "production")
     return response
 
 
 @router.post("/login")
-async def login(request: Request, session: SessionDep, settings: SettingsDep,
+async def login(request: Request, session: SessionDep, settings: SettingsDep, services: ServicesDep,
                 username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
                 csrf_token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/inbox/") -> Response:  # noqa: A002
     check_csrf(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE))  # double submit: no session yet
-    throttle: LoginThrottle = request.app.state.login_throttle
+    throttle = services.login_throttle
     if throttle.locked(username):
         return render(request, "login.html", None, status_code=status.HTTP_429_TOO_MANY_REQUESTS,
                       login_csrf=csrf_token, next=_safe_next(next),
@@ -156,19 +150,20 @@ async def search(staff: StaffDep, tickets: TicketsDep, q: str = "") -> Response:
 
 
 @router.get("/events")
-async def staff_events(request: Request, staff: StaffDep, session: SessionDep) -> StreamingResponse:
+async def staff_events(staff: StaffDep, session: SessionDep, events: EventsDep) -> EventSourceResponse:
     """Server-sent events for the open inbox pages: a ticket was opened or changed, a person wrote."""
     office = staff.visible_office
-    subscription = request.app.state.events.subscribe(STAFF_CHANNEL)
-    queue_ = await subscription.__aenter__()
     await session.close()  # no transaction may stay open for the life of the stream
 
-    def ticket_event(event: dict) -> str | None:
+    def ticket_event(event: dict) -> ServerSentEvent | None:
         if office is not None and event.get("office") != office:  # another office's ticket
             return None
-        return f"event: ticket\ndata: {json.dumps(event)}\n\n"
+        return ServerSentEvent(data=json.dumps(event), event="ticket")
 
-    return sse_response(request, subscription, queue_, ticket_event, first=[": connected\n\n"])
+    async def connected() -> list[ServerSentEvent]:
+        return [ServerSentEvent(comment="connected")]
+
+    return sse_response(event_stream(events, STAFF_CHANNEL, ticket_event, connected))
 
 
 # --- one conversation ---

@@ -1,136 +1,55 @@
-"""Handoff tickets for staff: the queue, claiming and assigning, replying, notes, resolving, reopening.
+"""Handoff tickets for staff: claiming and assigning, replying, notes, resolving, reopening.
 
-Every action is written to the audit log in the same transaction and announced on the staff
-event channel, so every open inbox updates without a reload. `office=None` means "all offices"
-(admins and the token API); an agent passes their office and never sees another office's tickets.
+Every change of a ticket's status goes through the state machine (`bot/conversations/states.py`),
+which moves the conversation along with it; an illegal one becomes a `TicketConflict` whose
+message tells the caseworker why. Every action is written to the audit log in the same
+transaction and announced on the staff event channel after the commit, so every open inbox
+updates without a reload.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.conversations.envelopes import Button, Envelope
-from bot.conversations.models import Conversation, Message, Ticket, as_utc, utcnow
-from bot.conversations.service import STAFF_CHANNEL, ConversationService, message_event, staff_event
+from bot.conversations import states, transcript
+from bot.conversations.events import STAFF_CHANNEL, EventBroker, staff_event
+from bot.conversations.messages import Button, Envelope
+from bot.conversations.models import Conversation, Message, Ticket, utcnow
+from bot.conversations.service import system_envelope
+from bot.conversations.states import TicketStatus, Transition
 from bot.inbox.models import AuditEntry, Office, TicketNote
+from bot.inbox.ticket_reads import TicketReader
 from bot.knowledge.answers import answer_envelope
 from bot.knowledge.schema import Entry
 from bot.languages import DEFAULT_LANGUAGE
 
-NUMBER = re.compile(r"^\s*(?:W-?)?0*(\d{1,9})\s*$", re.IGNORECASE)
-STATUSES = ("waiting", "assigned", "resolved", "open", "mine")
-
-
-class TicketNotFound(Exception):
-    pass
+# why a transition does not fit the ticket's status, for the caseworker
+CONFLICTS = {
+    Transition.CLAIM: "{number} ist abgeschlossen; öffnen Sie es erneut, um es zu übernehmen.",
+    Transition.RELEASE: "{number} ist niemandem zugewiesen.",
+    Transition.MOVE: "{number} ist abgeschlossen.",
+    Transition.RESOLVE: "{number} ist schon abgeschlossen.",
+    Transition.REOPEN: "{number} ist nicht abgeschlossen.",
+}
+OTHER_TICKET_OPEN = "Zu diesem Gespräch ist schon ein anderes Ticket offen."
+RESOLVED_NO_REPLY = ("{number} ist abgeschlossen: Die Person schreibt wieder mit dem automatischen Assistenten. "
+                     "Öffnen Sie das Ticket erneut, um ihr zu schreiben.")
 
 
 class TicketConflict(Exception):
     """The action does not fit the ticket's state; the message says why, for the caseworker."""
 
 
-@dataclass(frozen=True)
-class LastWords:
-    text: str
-    at: dt.datetime
-    unanswered: bool  # the person wrote after the last staff reply
+class TicketService(TicketReader):
+    def __init__(self, session: AsyncSession, events: EventBroker) -> None:
+        super().__init__(session)
+        self.events = events
 
-
-@dataclass(frozen=True)
-class QueueFilter:
-    status: str = "open"  # waiting | assigned | resolved | open (waiting or assigned) | mine
-    office: str | None = None
-    language: str | None = None
-    topic: str | None = None
-
-
-class TicketService:
-    def __init__(self, session: AsyncSession, conversations: ConversationService) -> None:
-        self.session = session
-        self.conversations = conversations
-
-    # --- reading ---
-    async def queue(self, wanted: QueueFilter, *, visible_office: str | None = None,
-                    me: str | None = None, limit: int = 500) -> list[Ticket]:
-        """Urgent first, then the longest waiting (resolved: the latest first)."""
-        query = select(Ticket)
-        if wanted.status == "open":
-            query = query.where(Ticket.status.in_(("waiting", "assigned")))
-        elif wanted.status == "mine":
-            query = query.where(Ticket.status == "assigned", Ticket.assignee == me)
-        else:
-            query = query.where(Ticket.status == wanted.status)
-        for column, value in ((Ticket.office, visible_office), (Ticket.office, wanted.office),
-                              (Ticket.language, wanted.language), (Ticket.topic, wanted.topic)):
-            if value:
-                query = query.where(column == value)
-        if wanted.status == "resolved":
-            query = query.order_by(Ticket.resolved_at.desc(), Ticket.id.desc())
-        else:
-            query = query.order_by(case((Ticket.urgent, 0), else_=1), Ticket.created_at, Ticket.id)
-        return list(await self.session.scalars(query.limit(limit)))
-
-    async def last_words(self, tickets: list[Ticket]) -> dict[str, LastWords]:
-        """Per conversation: the person's latest message, and whether staff have answered it yet."""
-        ids = {t.conversation_id for t in tickets}
-        if not ids:
-            return {}
-        latest = await self.session.execute(
-            select(Message.conversation_id, Message.role, func.max(Message.seq))
-            .where(Message.conversation_id.in_(ids), Message.role.in_(("person", "staff")))
-            .group_by(Message.conversation_id, Message.role))
-        seqs: dict[tuple[str, str], int] = {(cid, role): seq for cid, role, seq in latest}
-        person = {(cid, seq) for (cid, role), seq in seqs.items() if role == "person"}
-        texts = {m.conversation_id: m for m in await self.session.scalars(
-            select(Message).where(Message.conversation_id.in_(ids), Message.role == "person",
-                                  tuple_(Message.conversation_id, Message.seq).in_(person)))} if person else {}
-        return {cid: LastWords(text=m.text, at=m.created_at,
-                               unanswered=m.seq > seqs.get((cid, "staff"), 0)) for cid, m in texts.items()}
-
-    async def count_waiting(self, visible_office: str | None = None) -> int:
-        query = select(func.count()).select_from(Ticket).where(Ticket.status == "waiting")
-        if visible_office:
-            query = query.where(Ticket.office == visible_office)
-        return await self.session.scalar(query) or 0
-
-    async def get(self, number: str, office: str | None = None) -> Ticket:
-        """The ticket `W-000012` (also `12` or `w12`); another office's ticket does not exist for an agent."""
-        match = NUMBER.match(number or "")
-        ticket = await self.session.get(Ticket, int(match.group(1))) if match else None
-        if ticket is None or (office is not None and ticket.office != office):
-            raise TicketNotFound(number)
-        return ticket
-
-    async def transcript(self, ticket: Ticket) -> list[dict[str, Any]]:
-        messages = await self.session.scalars(
-            select(Message).where(Message.conversation_id == ticket.conversation_id).order_by(Message.seq))
-        return [message_event(m) for m in messages]
-
-    async def conversation(self, ticket: Ticket) -> Conversation:
-        conversation = await self.session.get(Conversation, ticket.conversation_id)
-        assert conversation is not None  # a ticket's conversation is never deleted alone (cascade)
-        return conversation
-
-    async def notes(self, ticket: Ticket) -> list[TicketNote]:
-        return list(await self.session.scalars(
-            select(TicketNote).where(TicketNote.ticket_id == ticket.id).order_by(TicketNote.id)))
-
-    async def history(self, ticket: Ticket) -> list[AuditEntry]:
-        return list(await self.session.scalars(
-            select(AuditEntry).where(AuditEntry.ticket_id == ticket.id).order_by(AuditEntry.id)))
-
-    # --- acting ---
     async def claim(self, number: str, staff: str, office: str | None = None) -> Ticket:
         ticket = await self.get(number, office)
-        if ticket.status == "resolved":
-            raise TicketConflict(f"{ticket.number} ist abgeschlossen; öffnen Sie es erneut, um es zu übernehmen.")
-        if ticket.status == "assigned" and ticket.assignee != staff:
+        if ticket.status == TicketStatus.ASSIGNED and ticket.assignee != staff:
             raise TicketConflict(f"{ticket.number} wird schon von {ticket.assignee} bearbeitet.")
         await self._assign(ticket, staff)
         self._audit(staff, "claimed", ticket)
@@ -139,8 +58,6 @@ class TicketService:
 
     async def assign(self, number: str, to: str, by: str, office: str | None = None) -> Ticket:
         ticket = await self.get(number, office)
-        if ticket.status == "resolved":
-            raise TicketConflict(f"{ticket.number} ist abgeschlossen; öffnen Sie es erneut, bevor Sie es zuweisen.")
         await self._assign(ticket, to)
         self._audit(by, "assigned", ticket, to=to)
         await self._commit(ticket, "assigned")
@@ -148,25 +65,23 @@ class TicketService:
 
     async def unassign(self, number: str, by: str, office: str | None = None) -> Ticket:
         ticket = await self.get(number, office)
-        if ticket.status != "assigned":
-            raise TicketConflict(f"{ticket.number} ist niemandem zugewiesen.")
-        conversation = await self.conversation(ticket)
         previous = ticket.assignee
-        ticket.status, ticket.assignee, ticket.claimed_at = "waiting", None, None
-        conversation.state = "waiting"
+        await self._transition(ticket, Transition.RELEASE)
+        ticket.assignee, ticket.claimed_at = None, None
         self._audit(by, "unassigned", ticket, previous=previous)
         await self._commit(ticket, "unassigned")
         return ticket
 
     async def move(self, number: str, to_office: str, by: str, office: str | None = None) -> Ticket:
+        """To another office's queue; an open ticket waits there for that team (a resolved one just moves)."""
         ticket = await self.get(number, office)
         if await self.session.get(Office, to_office) is None:
             raise TicketConflict(f"Unbekannte Dienststelle {to_office}.")
         previous = ticket.office
+        if ticket.status != TicketStatus.RESOLVED:
+            await self._transition(ticket, Transition.MOVE)
+            ticket.assignee, ticket.claimed_at = None, None
         ticket.office = to_office
-        if ticket.status == "assigned":  # the other team picks it up
-            ticket.status, ticket.assignee, ticket.claimed_at = "waiting", None, None
-            (await self.conversation(ticket)).state = "waiting"
         self._audit(by, "moved", ticket, office=to_office, previous=previous)
         await self._commit(ticket, "moved")
         return ticket
@@ -212,84 +127,78 @@ class TicketService:
         return note
 
     async def resolve(self, number: str, staff: str, office: str | None = None) -> Ticket:
+        """Staff hand the conversation back to the bot, which asks the person for a rating."""
         ticket = await self.get(number, office)
-        if ticket.status == "resolved":
-            raise TicketConflict(f"{ticket.number} ist schon abgeschlossen.")
-        conversation = await self.conversation(ticket)
-        ticket.status, ticket.resolved_at = "resolved", utcnow()
+        conversation = await self._transition(ticket, Transition.RESOLVE)
+        ticket.resolved_at = utcnow()
         ticket.assignee = ticket.assignee or staff
-        conversation.state = "bot"
-        back = self.conversations.system_envelope("resolved_back", conversation)
-        rate = self.conversations.system_envelope("rate_help", conversation)
+        back = system_envelope("resolved_back", conversation.language)
+        rate = system_envelope("rate_help", conversation.language)
         rate.buttons = [Button(title="👍", payload="/feedback_positive"),
                         Button(title="👎", payload="/feedback_negative")]
         self._audit(staff, "resolved", ticket)
-        await self.conversations.add_envelopes(conversation, [back, rate])
-        self._announce(ticket, "resolved")
+        await self._store_and_commit(ticket, conversation, [back, rate], "resolved")
         return ticket
 
     async def reopen(self, number: str, staff: str, display_name: str, office: str | None = None) -> Ticket:
         """Back to staff: assigned to whoever reopens it; the person is told a person answers again."""
         ticket = await self.get(number, office)
-        if ticket.status != "resolved":
-            raise TicketConflict(f"{ticket.number} ist nicht abgeschlossen.")
-        conversation = await self.conversation(ticket)
-        if conversation.state != "bot":
-            raise TicketConflict("Zu diesem Gespräch ist schon ein anderes Ticket offen.")
-        ticket.resolved_at = None
-        await self._assign(ticket, staff)
+        conversation = await self._transition(ticket, Transition.REOPEN)
+        ticket.resolved_at, ticket.assignee, ticket.claimed_at = None, staff, utcnow()
         self._audit(staff, "reopened", ticket)
-        joined = self.conversations.system_envelope("staff_joined", conversation, name=display_name)
-        await self.conversations.add_envelopes(conversation, [joined])
-        self._announce(ticket, "reopened")
+        joined = system_envelope("staff_joined", conversation.language, name=display_name)
+        await self._store_and_commit(ticket, conversation, [joined], "reopened")
         return ticket
 
     # --- helpers ---
+    async def _transition(self, ticket: Ticket, transition: Transition) -> Conversation:
+        conversation = await self.conversation(ticket)
+        try:
+            states.apply(transition, conversation, ticket)
+        except states.IllegalTransition as exc:
+            allowed = (transition, exc.ticket_status) in states.TICKET_TRANSITIONS
+            raise TicketConflict(OTHER_TICKET_OPEN if allowed else
+                                 CONFLICTS[transition].format(number=ticket.number)) from None
+        return conversation
+
     async def _writable(self, number: str, staff: str, office: str | None) -> Ticket:
         ticket = await self.get(number, office)
-        if ticket.status == "resolved":
-            raise TicketConflict(f"{ticket.number} ist abgeschlossen: Die Person schreibt wieder mit dem "
-                                 "automatischen Assistenten. Öffnen Sie das Ticket erneut, um ihr zu schreiben.")
-        if ticket.status == "assigned" and ticket.assignee != staff:
+        if ticket.status == TicketStatus.RESOLVED:
+            raise TicketConflict(RESOLVED_NO_REPLY.format(number=ticket.number))
+        if ticket.status == TicketStatus.ASSIGNED and ticket.assignee != staff:
             raise TicketConflict(f"{ticket.number} wird von {ticket.assignee} bearbeitet; "
                                  "übernehmen Sie es erst (zuweisen), um zu antworten.")
-        if ticket.status == "waiting":  # answering claims the ticket
+        if ticket.status == TicketStatus.WAITING:  # answering claims the ticket
             await self._assign(ticket, staff)
             self._audit(staff, "claimed", ticket)
         return ticket
 
     async def _assign(self, ticket: Ticket, staff: str) -> None:
-        ticket.status, ticket.assignee, ticket.claimed_at = "assigned", staff, utcnow()
-        (await self.conversation(ticket)).state = "assigned"
+        await self._transition(ticket, Transition.CLAIM)
+        ticket.assignee, ticket.claimed_at = staff, utcnow()
 
     async def _send(self, ticket: Ticket, conversation: Conversation, envelope: Envelope, staff: str,
                     action: str, **details: Any) -> Message:
         self._audit(staff, action, ticket, **details)
-        [message] = await self.conversations.add_envelopes(conversation, [envelope])
-        self._announce(ticket, "replied")
+        [message] = await self._store_and_commit(ticket, conversation, [envelope], "replied")
         return message
+
+    async def _store_and_commit(self, ticket: Ticket, conversation: Conversation, envelopes: list[Envelope],
+                                change: str) -> list[Message]:
+        messages = await transcript.append_replies(self.session, conversation, envelopes)
+        await self._commit(ticket, change)
+        for message in messages:
+            self.events.publish(conversation.id, transcript.as_event(message))
+        return messages
 
     def _audit(self, actor: str, action: str, ticket: Ticket, **details: Any) -> None:
         self.session.add(AuditEntry(actor=actor, action=action, ticket_id=ticket.id, details=details))
 
     async def _commit(self, ticket: Ticket, change: str) -> None:
         await self.session.commit()
-        self._announce(ticket, change)
-
-    def _announce(self, ticket: Ticket, change: str) -> None:
-        self.conversations.events.publish(STAFF_CHANNEL, staff_event(ticket, change))
+        self.events.publish(STAFF_CHANNEL, staff_event(ticket, change))
 
 
 def _language(ticket: Ticket, conversation: Conversation) -> str:
     """The language staff replies go out in: the conversation's, else the ticket's."""
     return conversation.language or ticket.language or DEFAULT_LANGUAGE
-
-
-def ticket_summary(ticket: Ticket, now: dt.datetime | None = None) -> dict[str, Any]:
-    now = now or utcnow()
-    created = as_utc(ticket.created_at)
-    return {"number": ticket.number, "conversation_id": ticket.conversation_id, "status": ticket.status,
-            "reason": ticket.reason, "urgent": ticket.urgent, "language": ticket.language, "topic": ticket.topic,
-            "office": ticket.office, "guesses": ticket.guesses, "assignee": ticket.assignee,
-            "created_at": created.isoformat(),
-            "waiting_seconds": int((now - created).total_seconds()) if ticket.status == "waiting" else None}

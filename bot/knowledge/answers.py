@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import i18n
-from bot.conversations.envelopes import Button, Envelope, SourceRef, person_button
+from bot.conversations.messages import Button, Envelope, SourceRef, person_button
 from bot.knowledge.schema import Entry
 
 

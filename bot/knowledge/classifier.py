@@ -8,10 +8,11 @@ NONE, for questions no entry answers (uncovered, out-of-scope, local questions o
 Retrieval answers only when the classifier is sure *and* agrees with the cosine ranking
 (`retrieval.decide_with_classifier`).
 
-It is written by the calibration (`make eval-kb ARGS=--calibrate`) into `classifier.npz` beside
-this file, as an ensemble of the cross-fitted fold models, and used only while the index has the
-same entries and the same embedder it was trained for; otherwise retrieval falls back to the
-cosine rule. numpy only: multinomial logistic regression, L2, full-batch Adam.
+It is trained when the index is built (`classifier_build.py`, `classifier.npz` in the index
+folder under build/), as an ensemble of the cross-fitted fold models, and used only while it was
+trained for the index's entries and embedder on the calibration data that the thresholds in
+`decision.CALIBRATED` were chosen for; otherwise retrieval falls back to the cosine rule.
+numpy only: multinomial logistic regression, L2, full-batch Adam; deterministic.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-CLASSIFIER_FILE = Path(__file__).with_name("classifier.npz")
+CLASSIFIER_FILE_NAME = "classifier.npz"  # in the index folder
 FOLDS = 5
 L2 = 0.01
 STEPS = 300
@@ -73,27 +74,30 @@ class EntryClassifier:
     entry_ids: list[str]  # class i < len(entry_ids); the last class is NONE
     embedder: str
     models: list[dict[str, np.ndarray]]  # the fold models; probabilities are their mean
+    data: str = ""  # fingerprint of the calibration questions it was trained on (calibration_data.py)
 
     def probabilities(self, vectors: np.ndarray) -> np.ndarray:
         """(n, entries + 1) class probabilities; the last column is NONE."""
         vectors = np.atleast_2d(vectors)
         return np.mean([_softmax(((vectors - m["mean"]) / m["std"]) @ m["W"] + m["b"]) for m in self.models], axis=0)
 
-    def fits(self, entry_ids: list[str], embedder: str) -> bool:
-        return list(entry_ids) == self.entry_ids and embedder == self.embedder
+    def fits(self, entry_ids: list[str], embedder: str, data: str | None) -> bool:
+        return list(entry_ids) == self.entry_ids and embedder == self.embedder and data == self.data
 
-    def save(self, path: Path = CLASSIFIER_FILE) -> None:
+    def save(self, path: Path) -> None:
         arrays = {f"{key}_{i}": value for i, model in enumerate(self.models) for key, value in model.items()}
+        path.parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(path, entry_ids=np.array(self.entry_ids), embedder=np.array(self.embedder),
-                            folds=np.array(len(self.models)), **arrays)
+                            folds=np.array(len(self.models)), data=np.array(self.data), **arrays)
 
     @classmethod
-    def load(cls, path: Path = CLASSIFIER_FILE) -> EntryClassifier | None:
+    def load(cls, path: Path) -> EntryClassifier | None:
         if not path.exists():
             return None
         with np.load(path) as data:
             models = [{key: data[f"{key}_{i}"] for key in ("mean", "std", "W", "b")} for i in range(int(data["folds"]))]
-            return cls([str(x) for x in data["entry_ids"]], str(data["embedder"]), models)
+            fingerprint = str(data["data"]) if "data" in data else ""
+            return cls([str(x) for x in data["entry_ids"]], str(data["embedder"]), models, fingerprint)
 
 
 def expand(vectors: np.ndarray, targets: list[list[int]], none: int) -> tuple[TrainingSet, np.ndarray]:
@@ -108,7 +112,7 @@ def expand(vectors: np.ndarray, targets: list[list[int]], none: int) -> tuple[Tr
 
 
 def cross_fit(base: TrainingSet, vectors: np.ndarray, targets: list[list[int]], groups: list[str],
-              entry_ids: list[str], embedder: str) -> tuple[EntryClassifier, np.ndarray]:
+              entry_ids: list[str], embedder: str, fingerprint: str = "") -> tuple[EntryClassifier, np.ndarray]:
     """Train one model per fold on `base` (the index rows) plus the queries of the other folds.
 
     `targets[i]`: the classes (entry indexes) that answer query i, empty for none. Returns the
@@ -126,4 +130,4 @@ def cross_fit(base: TrainingSet, vectors: np.ndarray, targets: list[list[int]], 
         model = train_softmax(data, len(entry_ids) + 1)
         models.append(model)
         held_out[folds == fold] = EntryClassifier(entry_ids, embedder, [model]).probabilities(vectors[folds == fold])
-    return EntryClassifier(entry_ids, embedder, models), held_out
+    return EntryClassifier(entry_ids, embedder, models, fingerprint), held_out

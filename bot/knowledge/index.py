@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +20,6 @@ from tqdm import tqdm
 
 from bot.knowledge.embedders import DEFAULT_EMBEDDER, get_embedder
 from bot.knowledge.loader import KnowledgeBase
-
-DEFAULT_INDEX_DIR = Path(os.environ.get("KB_INDEX_DIR", Path(__file__).resolve().parents[2] / "var" / "kb_index"))
 
 
 @dataclass(frozen=True)
@@ -52,8 +51,7 @@ def _text_key(embedder: str, row: Row) -> str:
     return hashlib.sha256(f"{embedder}\x00{row.kind}\x00{row.text}".encode()).hexdigest()[:24]
 
 
-def build_index(kb: KnowledgeBase, index_dir: Path = DEFAULT_INDEX_DIR,
-                embedder_spec: str | None = None, batch_size: int = 32) -> dict:
+def build_index(kb: KnowledgeBase, index_dir: Path, embedder_spec: str | None = None, batch_size: int = 32) -> dict:
     embedder_spec = embedder_spec or os.environ.get("KB_EMBEDDER", DEFAULT_EMBEDDER)
     index_dir.mkdir(parents=True, exist_ok=True)
     manifest_path = index_dir / "manifest.json"
@@ -70,7 +68,8 @@ def build_index(kb: KnowledgeBase, index_dir: Path = DEFAULT_INDEX_DIR,
     rows = index_rows(kb)
     keys = [_text_key(embedder.name, row) for row in rows]
     missing = sorted({(row.kind, key, row.text) for key, row in zip(keys, rows, strict=True) if key not in cache})
-    with tqdm(total=len(missing), desc="embedding questions and answers", unit="text", disable=not missing) as bar:
+    with tqdm(total=len(missing), desc="embedding questions and answers", unit="text",
+              disable=not missing or not sys.stderr.isatty()) as bar:
         for kind in ("question", "answer"):
             todo = [(key, text) for k, key, text in missing if k == kind]
             embed = embedder.embed if kind == "question" else embedder.embed_passages
@@ -91,3 +90,22 @@ def build_index(kb: KnowledgeBase, index_dir: Path = DEFAULT_INDEX_DIR,
     tmp.replace(manifest_path)
     print(f"index: {len(rows)} texts of {len(kb.entries)} entries, {len(missing)} newly embedded")
     return manifest
+
+
+def embed_cached(texts: list[str], index_dir: Path, embedder_spec: str, batch_size: int = 32) -> np.ndarray:
+    """Question vectors for `texts`, through the index's embedding cache (new texts are embedded and kept)."""
+    embedder = get_embedder(embedder_spec)
+    cache_path = index_dir / "question_cache.npz"
+    cache: dict[str, np.ndarray] = dict(np.load(cache_path)) if cache_path.exists() else {}
+    keys = [_text_key(embedder.name, Row("", "", text, "question")) for text in texts]
+    missing = sorted({(key, text) for key, text in zip(keys, texts, strict=True) if key not in cache})
+    with tqdm(total=len(missing), desc="embedding calibration questions", unit="text",
+              disable=not missing or not sys.stderr.isatty()) as bar:
+        for start in range(0, len(missing), batch_size):
+            batch = missing[start:start + batch_size]
+            for (key, _), vector in zip(batch, embedder.embed([text for _, text in batch]), strict=True):
+                cache[key] = vector
+            bar.update(len(batch))
+    if missing:
+        np.savez(cache_path, **cache)
+    return np.stack([cache[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, 0), np.float32)

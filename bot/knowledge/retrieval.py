@@ -3,12 +3,11 @@
 Scores: an entry's score mixes two cosine similarities of the question, in any language:
 with its closest example question, and with its closest answer text (embedded as a passage).
 Answers cover angles the examples miss; examples match the way people ask. The mix weight and
-the thresholds live in `thresholds.json` beside this file, written by the calibration
-(`make eval-kb ARGS=--calibrate`); reports/kb/ holds the numbers that justified them.
+the thresholds are `decision.CALIBRATED`; reports/kb/ holds the numbers that justified them.
 
-When the calibration's classifier (`classifier.py`) fits the index, it decides with the scores:
-answer only when it is sure and picks the same entry as the scores; its top two are the
-options of a clarification. Otherwise the scores decide alone (`decide`).
+When the classifier built with the index (`classifier.py`) is the one the thresholds were chosen
+for, it decides with the scores: answer only when it is sure and picks the same entry as the
+scores; its top two are the options of a clarification. Otherwise the scores decide alone.
 """
 
 from __future__ import annotations
@@ -20,36 +19,9 @@ from typing import Literal
 
 import numpy as np
 
-from bot.knowledge.classifier import CLASSIFIER_FILE, EntryClassifier
+from bot.knowledge.classifier import CLASSIFIER_FILE_NAME, EntryClassifier
+from bot.knowledge.decision import CALIBRATED, ClassifierRule, Thresholds, action, by_classifier, by_scores
 from bot.knowledge.embedders import get_embedder
-from bot.knowledge.index import DEFAULT_INDEX_DIR
-
-THRESHOLDS_FILE = Path(__file__).with_name("thresholds.json")
-
-
-@dataclass(frozen=True)
-class ClassifierRule:
-    probability: float  # answer when the classifier's best entry has at least this probability,
-    prob_margin: float  # leads its runner-up by this much,
-    floor: float  # the best score is at least this, and both pick the same entry
-    clarify: float  # else: best score at or above: offer the classifier's top two
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    answer: float  # best score at or above: answer ...
-    margin: float  # ... if the runner-up trails by at least this much, else clarify
-    clarify: float  # best score at or above (and below `answer`): offer the top two
-    question_weight: float = 0.3  # entry score = w * best example question + (1 - w) * best answer
-    classifier: ClassifierRule | None = None  # used while classifier.npz fits the index
-
-    @classmethod
-    def load(cls, path: Path = THRESHOLDS_FILE) -> Thresholds:
-        data = json.loads(path.read_text())
-        rule = data.get("classifier")
-        return cls(answer=data["answer"], margin=data["margin"], clarify=data["clarify"],
-                   question_weight=data.get("question_weight", 0.3),
-                   classifier=ClassifierRule(**rule) if rule else None)
 
 
 @dataclass(frozen=True)
@@ -66,15 +38,13 @@ class Decision:
 
 
 def decide(candidates: list[Candidate], thresholds: Thresholds) -> Decision:
+    """By the scores alone (no classifier fits the index): `candidates` best first."""
     top = tuple(candidates[:3])
-    if not top or top[0].score < thresholds.clarify:
+    if not top:
         return Decision("handoff", top)
-    runner_up = top[1].score if len(top) > 1 else 0.0
-    if top[0].score >= thresholds.answer and top[0].score - runner_up >= thresholds.margin:
-        return Decision("answer", top)
-    if len(top) == 1:
-        return Decision("answer" if top[0].score >= thresholds.answer else "handoff", top)
-    return Decision("clarify", top)
+    answered, clarified = by_scores(np.array(top[0].score), np.array(top[1].score if len(top) > 1 else 0.0),
+                                    thresholds, two_options=len(top) > 1)
+    return Decision(action(answered, clarified), top)  # type: ignore[arg-type]
 
 
 def decide_with_classifier(scores: np.ndarray, probabilities: np.ndarray, entry_ids: list[str],
@@ -83,22 +53,19 @@ def decide_with_classifier(scores: np.ndarray, probabilities: np.ndarray, entry_
     order = np.argsort(-probabilities)[:3]
     top = tuple(Candidate(entry_ids[i], round(float(scores[i]), 4), round(float(probabilities[i]), 4))
                 for i in order)
-    best_score = float(scores.max())
     runner_up = float(probabilities[order[1]]) if len(order) > 1 else 0.0
-    sure = probabilities[order[0]] >= rule.probability and probabilities[order[0]] - runner_up >= rule.prob_margin
-    if sure and best_score >= rule.floor and order[0] == int(np.argmax(scores)):
-        return Decision("answer", top)
-    return Decision("clarify" if best_score >= rule.clarify and len(top) > 1 else "handoff", top)
+    answered, clarified = by_classifier(np.array(probabilities[order[0]]), np.array(runner_up),
+                                        np.array(scores.max()), np.array(order[0] == int(np.argmax(scores))), rule,
+                                        two_options=len(top) > 1)
+    return Decision(action(answered, clarified), top)  # type: ignore[arg-type]
 
 
 class Retriever:
     """Holds the index in memory; `reload_if_changed()` picks up a rebuilt index."""
 
-    def __init__(self, index_dir: Path = DEFAULT_INDEX_DIR, thresholds: Thresholds | None = None,
-                 classifier_file: Path = CLASSIFIER_FILE) -> None:
+    def __init__(self, index_dir: Path, thresholds: Thresholds = CALIBRATED) -> None:
         self.index_dir = index_dir
-        self.thresholds = thresholds or Thresholds.load()
-        self._classifier_file = classifier_file
+        self.thresholds = thresholds
         self._manifest_mtime = 0.0
         self.reload_if_changed()
 
@@ -116,8 +83,10 @@ class Retriever:
         self._is_answer = np.array([row["kind"] == "answer" for row in rows])
         self.embedder = get_embedder(manifest["embedder"])
         self.manifest = manifest
-        classifier = EntryClassifier.load(self._classifier_file) if self.thresholds.classifier else None
-        self.classifier = classifier if classifier and classifier.fits(self.entry_ids, self.embedder.name) else None
+        classifier = EntryClassifier.load(self.index_dir / CLASSIFIER_FILE_NAME) if self.thresholds.classifier else None
+        fits = classifier is not None and classifier.fits(self.entry_ids, self.embedder.name,
+                                                          self.thresholds.classifier_data)
+        self.classifier = classifier if fits else None
         self._manifest_mtime = mtime
         return True
 

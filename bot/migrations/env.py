@@ -8,10 +8,10 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from bot.config import get_settings
 from bot.conversations import models  # noqa: F401  (registers the tables)
 from bot.db import Base, make_engine
 from bot.inbox import models as inbox_models  # noqa: F401
+from bot.settings import get_settings
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):

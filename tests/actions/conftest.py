@@ -6,6 +6,9 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.services import ActionServices, ActionSettings, start_services
+from tests.support.knowledge import KNOWLEDGE, SITE, built_index
+
 
 def make_tracker(text: str, intent: str, *, language: dict[str, Any] | None = None, slot_language: str | None = None,
                  entities: list[dict[str, Any]] | None = None, metadata: dict[str, Any] | None = None,
@@ -43,3 +46,12 @@ def envelopes(dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
 @pytest.fixture
 def dispatcher() -> CollectingDispatcher:
     return CollectingDispatcher()
+
+
+@pytest.fixture(scope="session")
+def services() -> ActionServices:
+    """What the action server builds at start, with the real knowledge base, loaded."""
+    settings = ActionSettings(knowledge_dir=KNOWLEDGE, site_file=SITE, kb_index_dir=built_index())
+    services = start_services(settings, load_index=False)
+    services.knowledge.start().join()
+    return services

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Request, sync_playwright
 
-from bot.devstack import Stack, StackConfig
-from tests.conftest import ROOT
+from bot.paths import KB_INDEX, TEST_ARTIFACTS
+from bot.tools.devstack import Stack, StackConfig
 
 
 def free_port() -> int:
@@ -25,7 +25,7 @@ def free_port() -> int:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     var_dir = tmp_path_factory.mktemp("stack")
     config = StackConfig(port=free_port(), rasa_port=free_port(), action_port=free_port(), var_dir=var_dir,
-                         extra_env={"KB_INDEX_DIR": str(ROOT / "var" / "kb_index")})
+                         extra_env={"KB_INDEX_DIR": str(KB_INDEX)})
     with Stack(config) as stack:
         stack.start(stack.prepare())
         stack.wait_healthy(timeout=600)
@@ -74,7 +74,7 @@ def person(gateway: httpx.Client) -> Person:
 # --- the browser: Debian's Chromium driven by Playwright (never a browser Playwright downloads) ---
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+SCREENSHOTS = TEST_ARTIFACTS / "screenshots"
 # a closed network: without the background-networking flags Chromium keeps dialling Google's hosts
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
                  "--disable-background-networking", "--disable-component-update", "--disable-dev-shm-usage"]

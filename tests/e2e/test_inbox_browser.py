@@ -11,9 +11,9 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import BrowserContext, Page, expect
 
-from bot.devstack import Stack
 from bot.knowledge.loader import load
-from tests.conftest import ROOT
+from bot.paths import ROOT
+from bot.tools.devstack import Stack
 from tests.e2e.conftest import Person, screenshot
 
 pytestmark = pytest.mark.e2e

@@ -12,8 +12,8 @@ import uuid
 import httpx
 import pytest
 
-from bot.devstack import APP_PYTHON, Stack
-from tests.conftest import ROOT
+from bot.paths import ROOT
+from bot.tools.devstack import APP_PYTHON, Stack
 from tests.e2e.conftest import Person
 
 pytestmark = pytest.mark.e2e

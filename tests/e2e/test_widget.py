@@ -13,7 +13,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Locator, Page, expect
 
 from bot import i18n
-from bot.devstack import Stack
+from bot.tools.devstack import Stack
 from tests.e2e.conftest import screenshot
 
 pytestmark = pytest.mark.e2e

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from bot.security_headers import CONTENT_SECURITY_POLICY
+from bot.gateway.security_headers import CONTENT_SECURITY_POLICY
 
 
 @pytest.mark.parametrize("path", ["/", "/static/widget/widget.js", "/inbox/login", "/api/v1/widget/strings/ar",

@@ -9,7 +9,7 @@ import yaml
 
 from bot.knowledge.index import build_index
 from bot.knowledge.loader import check
-from tests.conftest import ROOT
+from bot.paths import ROOT
 
 SITE = ROOT / "knowledge_base" / "site" / "musterstadt.yml"
 LANGS = ("de", "en", "ar", "tr", "uk", "ru", "fa", "fr")

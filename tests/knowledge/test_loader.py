@@ -2,7 +2,7 @@ import datetime as dt
 from pathlib import Path
 
 from bot.knowledge.loader import check
-from tests.conftest import ROOT
+from bot.paths import ROOT
 from tests.knowledge.conftest import entry, write_kb
 
 

@@ -4,9 +4,13 @@ import json
 
 import pytest
 
-from bot.knowledge.evaluate import OMOS_HALF, OMOS_LANGUAGES, SHARED, load_real_questions
+from bot.knowledge.calibration_data import OMOS_HALF, OMOS_LANGUAGES, load_real_questions
 from bot.knowledge.loader import load
-from tests.conftest import ROOT
+from bot.paths import ROOT
+from bot.paths import SHARED_DATA as SHARED
+
+pytestmark = pytest.mark.skipif(not (SHARED / "omos-qa").is_dir(),
+                                reason=f"needs the OMoS-QA questions in {SHARED} (the shared data folder)")
 
 
 @pytest.fixture(scope="module")

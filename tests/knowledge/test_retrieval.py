@@ -48,10 +48,10 @@ def test_rebuild_is_incremental_and_reload_picks_it_up(small_index) -> None:
 
 
 def test_the_evaluation_applies_the_same_decision_rule_as_retrieval() -> None:
-    """bot.knowledge.evaluate vectorises decide(); both must say the same for any scores."""
+    """bot.tools.kb_eval vectorises decide(); both must say the same for any scores."""
     import numpy as np
 
-    from bot.knowledge.evaluate import Table
+    from bot.tools.kb_eval.scoring import Table
 
     rng = np.random.default_rng(1)
     top1 = rng.uniform(0.78, 0.98, 500)

@@ -8,8 +8,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from bot.devstack import RASA_BIN, ensure_model, rasa_env
-from tests.conftest import ROOT
+from bot.paths import ROOT
+from bot.tools.devstack import RASA_BIN, ensure_model, rasa_env
 
 STORIES = ROOT / "tests" / "rasa" / "stories"
 

@@ -7,7 +7,7 @@ from collections import Counter
 import yaml
 
 from bot.languages import SUPPORTED_LANGUAGES
-from tests.conftest import ROOT
+from bot.paths import ROOT
 
 DIALOGUE_ACTS = {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "request_human", "ask_question",
                  "feedback_positive", "feedback_negative", "switch_language", "out_of_scope", "emergency"}

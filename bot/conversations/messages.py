@@ -1,0 +1,116 @@
+"""What travels in a conversation: the one outbound message schema and what actions send through Rasa.
+
+- `Envelope`: the body of one reply from the bot, staff or the system. Actions emit envelopes as
+  Rasa `custom` payloads ({"envelope": ...}); staff replies and system notices are envelopes too.
+- `HandoffRequest`: an action's structured request for a person ({"handoff": ...}). The gateway's
+  hand-off desk opens the ticket and writes what the person reads, once, in their language.
+- `ChatMessage`: a stored message as every channel sees it (the POST response, the history, the
+  event stream, the staff API). The web widget renders it; Telegram and WhatsApp render the same
+  object. `seq` orders a conversation; a client de-duplicates by `seq` alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot import i18n
+
+Kind = Literal["answer", "clarify", "referral", "handoff", "handoff_offer", "emergency",
+               "smalltalk", "out_of_scope", "info"]
+ReplyRole = Literal["bot", "staff", "system"]
+Role = Literal["person", "bot", "staff", "system"]
+HandoffReason = Literal["requested", "no_answer", "personal_case", "emergency", "negative_feedback",
+                        "out_of_scope", "technical"]
+
+HUMAN_PAYLOAD = "/request_human"
+FEEDBACK_POSITIVE = "/feedback_positive"
+FEEDBACK_NEGATIVE = "/feedback_negative"
+
+
+class SourceRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str
+    url: str
+    reviewed: dt.date | None = None
+
+
+class Button(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str
+    payload: str
+
+
+class Envelope(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: ReplyRole = "bot"
+    kind: Kind
+    text: str
+    language: str
+    topic: str | None = None
+    kb_id: str | None = None
+    confidence: float | None = None
+    sources: list[SourceRef] = Field(default_factory=list)
+    buttons: list[Button] = Field(default_factory=list)
+    ticket: str | None = None
+
+    def as_custom_payload(self) -> dict[str, Any]:
+        """What an action sends through Rasa (the gateway sets the role: bot)."""
+        return {"envelope": self.model_dump(mode="json", exclude={"role"})}
+
+
+class Guess(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kb_id: str
+    score: float | None = None
+
+
+class HandoffRequest(BaseModel):
+    """A request for a person. It carries no text for the person: the hand-off desk writes that."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: HandoffReason
+    urgent: bool = False
+    language: str
+    topic: str | None = None
+    guesses: list[Guess] = Field(default_factory=list)
+
+    def as_custom_payload(self) -> dict[str, Any]:
+        return {"handoff": self.model_dump(mode="json")}
+
+
+class ChatMessage(BaseModel):
+    """One stored message of a conversation, the same object on every path and for every channel."""
+
+    seq: int  # the conversation's sequence number: the order, and the only key clients de-duplicate by
+    id: str
+    role: Role
+    kind: Kind | None  # None for what the person sent
+    text: str  # what the person wrote (or the title of the button they pressed), or the reply
+    language: str | None
+    topic: str | None = None
+    kb_id: str | None = None
+    confidence: float | None = None
+    sources: list[SourceRef] = Field(default_factory=list)
+    buttons: list[Button] = Field(default_factory=list)
+    ticket: str | None = None
+    payload: str | None = None  # the person pressed a button with this payload
+    reply_to: int | None = None  # a reply: the seq of the person's message it answers
+    created_at: dt.datetime
+
+
+def person_button(language: str) -> Button:
+    """The way to a person, on every reply that could leave someone stuck."""
+    return Button(title=i18n.text("talk_to_person", language), payload=HUMAN_PAYLOAD)
+
+
+def feedback_buttons(language: str) -> list[Button]:
+    return [Button(title=i18n.text("button_yes", language), payload=FEEDBACK_POSITIVE),
+            Button(title=i18n.text("button_no", language), payload=FEEDBACK_NEGATIVE)]

@@ -1,0 +1,79 @@
+"""The staff JSON API for integrations (one shared token, all offices); people use the inbox (`pages.py`)."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Header, Query, status
+from pydantic import BaseModel, Field
+
+from bot.conversations import transcript
+from bot.gateway.deps import EventsDep, SessionDep, SettingsDep
+from bot.gateway.errors import ApiError
+from bot.inbox.ticket_reads import QueueFilter, TicketNotFound, ticket_summary
+from bot.inbox.tickets import TicketConflict, TicketService
+
+
+def require_staff(settings: SettingsDep, authorization: Annotated[str | None, Header()] = None) -> None:
+    expected = f"Bearer {settings.staff_api_token.get_secret_value()}".encode()
+    if not hmac.compare_digest((authorization or "").encode(), expected):
+        raise ApiError(status.HTTP_401_UNAUTHORIZED, "token_invalid", "The staff API token is missing or wrong.",
+                       headers={"WWW-Authenticate": "Bearer"})
+
+
+router = APIRouter(prefix="/api/v1/staff/tickets", tags=["staff"], dependencies=[Depends(require_staff)])
+
+
+def get_tickets(session: SessionDep, events: EventsDep) -> TicketService:
+    return TicketService(session, events)
+
+
+TicketsDep = Annotated[TicketService, Depends(get_tickets)]
+
+
+class StaffAction(BaseModel):
+    staff: str = Field(min_length=1, max_length=80, description="who acts (recorded in the audit log)")
+
+
+class StaffReply(StaffAction):
+    text: str = Field(min_length=1, max_length=4000)
+
+
+async def _run(coro):  # type: ignore[no-untyped-def]
+    try:
+        return await coro
+    except TicketNotFound:
+        raise ApiError(status.HTTP_404_NOT_FOUND, "ticket_not_found", "There is no such ticket.") from None
+    except TicketConflict as exc:
+        raise ApiError(status.HTTP_409_CONFLICT, "ticket_conflict", str(exc)) from None
+
+
+@router.get("")
+async def list_tickets(tickets: TicketsDep,
+                       state: Annotated[Literal["waiting", "assigned", "resolved", "open"],
+                                        Query(alias="status")] = "open") -> dict:
+    return {"tickets": [ticket_summary(t) for t in await tickets.queue(QueueFilter(status=state))]}
+
+
+@router.get("/{number}")
+async def get_ticket(number: str, tickets: TicketsDep) -> dict:
+    ticket = await _run(tickets.get(number))
+    return {"ticket": ticket_summary(ticket),
+            "transcript": [m.model_dump(mode="json") for m in await tickets.transcript(ticket)]}
+
+
+@router.post("/{number}/claim")
+async def claim(number: str, body: StaffAction, tickets: TicketsDep) -> dict:
+    return {"ticket": ticket_summary(await _run(tickets.claim(number, body.staff)))}
+
+
+@router.post("/{number}/reply")
+async def reply(number: str, body: StaffReply, tickets: TicketsDep) -> dict:
+    message = await _run(tickets.reply(number, body.staff, body.text))
+    return {"message": transcript.chat_message(message).model_dump(mode="json")}
+
+
+@router.post("/{number}/resolve")
+async def resolve(number: str, body: StaffAction, tickets: TicketsDep) -> dict:
+    return {"ticket": ticket_summary(await _run(tickets.resolve(number, body.staff)))}

@@ -1,0 +1,126 @@
+"""Reading tickets for staff: the queue, who wrote last, one ticket, its transcript, notes and history.
+
+`office=None` means "all offices" (admins and the token API); an agent passes their office and
+never sees another office's tickets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import case, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.conversations import transcript
+from bot.conversations.messages import ChatMessage
+from bot.conversations.models import Conversation, Message, Ticket, as_utc, utcnow
+from bot.conversations.states import TicketStatus
+from bot.inbox.models import AuditEntry, TicketNote
+
+NUMBER = re.compile(r"^\s*(?:W-?)?0*(\d{1,9})\s*$", re.IGNORECASE)
+STATUSES = ("waiting", "assigned", "resolved", "open", "mine")
+OPEN = (TicketStatus.WAITING, TicketStatus.ASSIGNED)
+
+
+class TicketNotFound(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class LastWords:
+    text: str
+    at: dt.datetime
+    unanswered: bool  # the person wrote after the last staff reply
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    status: str = "open"  # waiting | assigned | resolved | open (waiting or assigned) | mine
+    office: str | None = None
+    language: str | None = None
+    topic: str | None = None
+
+
+class TicketReader:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def queue(self, wanted: QueueFilter, *, visible_office: str | None = None,
+                    me: str | None = None, limit: int = 500) -> list[Ticket]:
+        """Urgent first, then the longest waiting (resolved: the latest first)."""
+        query = select(Ticket)
+        if wanted.status == "open":
+            query = query.where(Ticket.status.in_(OPEN))
+        elif wanted.status == "mine":
+            query = query.where(Ticket.status == TicketStatus.ASSIGNED, Ticket.assignee == me)
+        else:
+            query = query.where(Ticket.status == wanted.status)
+        for column, value in ((Ticket.office, visible_office), (Ticket.office, wanted.office),
+                              (Ticket.language, wanted.language), (Ticket.topic, wanted.topic)):
+            if value:
+                query = query.where(column == value)
+        if wanted.status == "resolved":
+            query = query.order_by(Ticket.resolved_at.desc(), Ticket.id.desc())
+        else:
+            query = query.order_by(case((Ticket.urgent, 0), else_=1), Ticket.created_at, Ticket.id)
+        return list(await self.session.scalars(query.limit(limit)))
+
+    async def last_words(self, tickets: list[Ticket]) -> dict[str, LastWords]:
+        """Per conversation: the person's latest message, and whether staff have answered it yet."""
+        ids = {t.conversation_id for t in tickets}
+        if not ids:
+            return {}
+        latest = await self.session.execute(
+            select(Message.conversation_id, Message.role, func.max(Message.seq))
+            .where(Message.conversation_id.in_(ids), Message.role.in_(("person", "staff")))
+            .group_by(Message.conversation_id, Message.role))
+        seqs: dict[tuple[str, str], int] = {(cid, role): seq for cid, role, seq in latest}
+        person = {(cid, seq) for (cid, role), seq in seqs.items() if role == "person"}
+        texts = {m.conversation_id: m for m in await self.session.scalars(
+            select(Message).where(Message.conversation_id.in_(ids), Message.role == "person",
+                                  tuple_(Message.conversation_id, Message.seq).in_(person)))} if person else {}
+        return {cid: LastWords(text=m.text, at=m.created_at,
+                               unanswered=m.seq > seqs.get((cid, "staff"), 0)) for cid, m in texts.items()}
+
+    async def count_waiting(self, visible_office: str | None = None) -> int:
+        query = select(func.count()).select_from(Ticket).where(Ticket.status == TicketStatus.WAITING)
+        if visible_office:
+            query = query.where(Ticket.office == visible_office)
+        return await self.session.scalar(query) or 0
+
+    async def get(self, number: str, office: str | None = None) -> Ticket:
+        """The ticket `W-000012` (also `12` or `w12`); another office's ticket does not exist for an agent."""
+        match = NUMBER.match(number or "")
+        ticket = await self.session.get(Ticket, int(match.group(1))) if match else None
+        if ticket is None or (office is not None and ticket.office != office):
+            raise TicketNotFound(number)
+        return ticket
+
+    async def transcript(self, ticket: Ticket) -> list[ChatMessage]:
+        return [transcript.chat_message(m) for m in await transcript.history(self.session, ticket.conversation_id)]
+
+    async def conversation(self, ticket: Ticket) -> Conversation:
+        conversation = await self.session.get(Conversation, ticket.conversation_id)
+        assert conversation is not None  # a ticket's conversation is never deleted alone (cascade)
+        return conversation
+
+    async def notes(self, ticket: Ticket) -> list[TicketNote]:
+        return list(await self.session.scalars(
+            select(TicketNote).where(TicketNote.ticket_id == ticket.id).order_by(TicketNote.id)))
+
+    async def history(self, ticket: Ticket) -> list[AuditEntry]:
+        return list(await self.session.scalars(
+            select(AuditEntry).where(AuditEntry.ticket_id == ticket.id).order_by(AuditEntry.id)))
+
+
+def ticket_summary(ticket: Ticket, now: dt.datetime | None = None) -> dict[str, Any]:
+    now = now or utcnow()
+    created = as_utc(ticket.created_at)
+    return {"number": ticket.number, "conversation_id": ticket.conversation_id, "status": ticket.status,
+            "reason": ticket.reason, "urgent": ticket.urgent, "language": ticket.language, "topic": ticket.topic,
+            "office": ticket.office, "guesses": ticket.guesses, "assignee": ticket.assignee,
+            "created_at": created.isoformat(),
+            "waiting_seconds": int((now - created).total_seconds()) if ticket.status == "waiting" else None}

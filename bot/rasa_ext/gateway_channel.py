@@ -1,0 +1,73 @@
+"""Rasa input channel for the gateway (runs inside the Rasa env, Python 3.10).
+
+Rasa's REST channel with three changes:
+- every request must carry the shared token (`Authorization: Bearer ...`);
+- the request's `metadata` reaches the tracker (the language a person picked);
+- text is text: Rasa reads a message starting with '/' as an intent with entities (`/restart`,
+  `/emergency`, `/ask_question{"kb_id": ...}`), so unless the gateway marks the message as an
+  accepted button payload (`metadata.input == "payload"`), such text gets an invisible word
+  joiner in front and goes through the NLU like anything else the person typed.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from typing import Any, Optional
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+INTENT_PREFIX = "/"
+TEXT_GUARD = "\u2060"  # WORD JOINER: invisible, not whitespace (Rasa strips whitespace), not '/'
+
+
+def as_text(message: str) -> str:
+    """What Rasa must read as typed text, never as an intent."""
+    stripped = message.strip()
+    return TEXT_GUARD + stripped if stripped.startswith(INTENT_PREFIX) else message
+
+
+def message_for_rasa(message: Optional[str], metadata: Optional[dict[str, Any]]) -> Optional[str]:
+    if message is None or (metadata or {}).get("input") == "payload":
+        return message
+    return as_text(message)
+
+
+class GatewayInput(RestInput):
+    @classmethod
+    def name(cls) -> str:
+        return "gateway"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[dict[str, Any]]) -> GatewayInput:
+        token = (credentials or {}).get("token") or ""
+        if len(token) < 16:
+            raise ValueError("GatewayInput: set a token of at least 16 characters (RASA_CHANNEL_TOKEN)")
+        return cls(token)
+
+    def __init__(self, token: str) -> None:
+        self._expected = f"Bearer {token}".encode()
+
+    def get_metadata(self, request: Request) -> Optional[dict[str, Any]]:
+        metadata = (request.json or {}).get("metadata")
+        return metadata if isinstance(metadata, dict) else None
+
+    def _extract_message(self, req: Request) -> Optional[str]:
+        message = (req.json or {}).get("message")
+        return message_for_rasa(message if isinstance(message, str) else None, self.get_metadata(req))
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
+        blueprint = super().blueprint(on_new_message)
+
+        @blueprint.middleware("request")
+        async def require_token(request: Request) -> Optional[HTTPResponse]:
+            given = (request.headers.get("Authorization") or "").encode()
+            if not hmac.compare_digest(given, self._expected):
+                return response.json({"error": "invalid or missing channel token"}, status=401)
+            return None
+
+        return blueprint

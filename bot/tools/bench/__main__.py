@@ -1,0 +1,156 @@
+"""`make bench` / `make eval`: speed, footprint and quality, side by side with bare Rasa.
+
+make bench: starts the stack on free ports (or uses a running one: --url), runs simulated
+conversations through the public chat API at 1, 10 and 50 at once and the same texts on bare Rasa
+(/model/parse and the REST-style channel, i.e. Rasa + actions without the gateway), measures the
+processes' memory and start-up, then the quality part. make eval: only the quality part.
+Writes reports/bench/bench.json, docs/benchmarks.md and docs/img/*.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bot.paths import ROOT
+from bot.tools.bench.load import MESSAGES_PER_CONVERSATION, chat_load, message_mix, rasa_load, script
+from bot.tools.bench.report import write_report
+from bot.tools.devstack import RASA_BIN, Stack, StackConfig, ensure_model, rasa_env, read_env_file
+
+LEVELS = {1: 20, 10: 80, 50: 200}  # concurrent conversations -> conversations of 5 messages
+QUICK_LEVELS = {1: 4, 10: 20, 50: 50}
+OUT = ROOT / "reports" / "bench"
+
+
+def machine() -> dict:
+    memory_kb = int(next(line for line in Path("/proc/meminfo").read_text().splitlines()
+                         if line.startswith("MemTotal")).split()[1])
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor())
+    return {"cores": os.cpu_count(), "memory_gb": round(memory_kb / 1024 / 1024, 1), "cpu": model,
+            "python": platform.python_version(), "host": socket.gethostname()}
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def footprint(pids: dict[str, int]) -> dict:
+    memory = {name: rss_mb(pid) for name, pid in pids.items()}
+    return {"rss_mb": memory, "total_mb": round(sum(memory.values()), 1)}
+
+
+async def speed(gateway: str, rasa: str, tokens: dict[str, str], levels: dict[int, int]) -> dict:
+    pools = message_mix()
+    results = {}
+    for concurrency, conversations in levels.items():
+        texts = [t for n in range(conversations) for t in script(pools, MESSAGES_PER_CONVERSATION, seed=n)]
+        print(f"load: {concurrency} at once, {len(texts)} messages", flush=True)
+        results[str(concurrency)] = {
+            "ours": await chat_load(gateway, concurrency, conversations, pools),
+            "rasa_rest": await rasa_load(rasa, concurrency, texts, channel_token=tokens["RASA_CHANNEL_TOKEN"]),
+            "rasa_parse": await rasa_load(rasa, concurrency, texts, parse_token=tokens["RASA_TOKEN"]),
+        }
+        ours, rest = results[str(concurrency)]["ours"], results[str(concurrency)]["rasa_rest"]
+        results[str(concurrency)]["p95_ratio_to_rasa_rest"] = round(ours["p95_ms"] / rest["p95_ms"], 2)
+    return results
+
+
+def training_seconds() -> float:
+    """A full `rasa train` without Rasa's cache (cold), into a throw-away folder."""
+    with tempfile.TemporaryDirectory() as out:
+        started = time.monotonic()
+        subprocess.run([str(RASA_BIN), "train", "--force", "--out", out, "--domain", "domain", "--data", "data",
+                        "--config", "config.yml"], cwd=ROOT, env=rasa_env(dict(os.environ)), check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return round(time.monotonic() - started, 1)
+
+
+def index_seconds() -> float:
+    """Embedding the whole knowledge base from scratch (what a cold start does)."""
+    with tempfile.TemporaryDirectory() as out:
+        started = time.monotonic()
+        subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-m", "bot.knowledge", "build"], cwd=ROOT,
+                       env={**os.environ, "KB_INDEX_DIR": out, "OMP_NUM_THREADS": "1"}, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return round(time.monotonic() - started, 1)
+
+
+def quality(nlu_cv: bool) -> dict:
+    python = str(ROOT / ".venv" / "bin" / "python")
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    subprocess.run([python, "-m", "bot.knowledge", "build"], cwd=ROOT, env=env, check=True)
+    subprocess.run([python, "-m", "bot.tools.kb_eval"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    if nlu_cv:
+        subprocess.run([python, "-m", "bot.tools.nlu_report"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    result = {"kb": json.loads((ROOT / "reports" / "kb" / "eval.json").read_text())}
+    nlu_report = ROOT / "reports" / "nlu" / "report.json"
+    if nlu_report.exists():
+        result["nlu"] = json.loads(nlu_report.read_text())
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.tools.bench")
+    parser.add_argument("--quality-only", action="store_true", help="make eval: no stack, no load")
+    parser.add_argument("--url", help="use a running gateway (tokens from var/secrets.env)")
+    parser.add_argument("--rasa-url", default="http://127.0.0.1:5005")
+    parser.add_argument("--quick", action="store_true", help="fewer messages per level")
+    parser.add_argument("--skip-nlu-cv", action="store_true", help="reuse reports/nlu/report.json")
+    args = parser.parse_args(argv)
+
+    report: dict = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "machine": machine()}
+    if not args.quality_only:
+        levels = QUICK_LEVELS if args.quick else LEVELS
+        if args.url:
+            tokens = read_env_file(ROOT / "var" / "secrets.env")
+            report["speed"] = asyncio.run(speed(args.url, args.rasa_url, tokens, levels))
+        else:
+            config = StackConfig(port=free_port(), rasa_port=free_port(), action_port=free_port())
+            with Stack(config) as stack:
+                model = ensure_model()
+                started = time.monotonic()
+                stack.prepare()
+                stack.start(model)
+                stack.wait_healthy()
+                report["start_to_healthy_cached_s"] = round(time.monotonic() - started, 1)
+                pids = {name: process.pid for name, process in stack.processes.items()}
+                report["footprint_idle"] = footprint(pids)
+                report["speed"] = asyncio.run(speed(config.gateway_url, f"http://127.0.0.1:{config.rasa_port}",
+                                                    stack.env(), levels))
+                report["footprint_after_load"] = footprint(pids)
+            report["rasa_train_cold_s"] = training_seconds()
+            report["kb_index_cold_s"] = index_seconds()
+            report["start_to_healthy_cold_s_estimate"] = round(
+                report["start_to_healthy_cached_s"] + report["rasa_train_cold_s"] + report["kb_index_cold_s"], 1)
+    report["quality"] = quality(nlu_cv=not args.skip_nlu_cv)
+    OUT.mkdir(parents=True, exist_ok=True)
+    name = "eval.json" if args.quality_only else "bench.json"
+    (OUT / name).write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    if not args.quality_only:
+        write_report(report, ROOT / "docs")
+    print(json.dumps({k: v for k, v in report.items() if k != "quality"}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

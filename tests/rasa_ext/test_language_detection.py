@@ -1,0 +1,85 @@
+import pytest
+
+from bot.languages import choose_language
+from bot.rasa_ext.language_detection import LanguageDetector
+
+
+@pytest.fixture(scope="module")
+def detector() -> LanguageDetector:
+    return LanguageDetector()
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("Hallo", "de"),  # lingua alone says English for this one
+    ("Guten Tag, ich brauche Hilfe mit meinem Visum", "de"),
+    ("hi", "en"),
+    ("How can I register my address in the city?", "en"),
+    ("مرحبا", "ar"),
+    ("أريد التحدث مع موظف من فضلك", "ar"),
+    ("Merhaba", "tr"),
+    ("Oturma iznimi nasıl uzatabilirim?", "tr"),
+    ("Привіт", "uk"),
+    ("Як продовжити дозвіл на проживання?", "uk"),
+    ("Привет", "ru"),
+    ("Как продлить вид на жительство?", "ru"),
+    ("سلام", "fa"),
+    ("چطور می‌توانم اجازه اقامتم را تمدید کنم؟", "fa"),
+    ("Bonjour", "fr"),
+    ("Comment prolonger mon titre de séjour ?", "fr"),
+])
+def test_detects_each_supported_language(detector: LanguageDetector, text: str, code: str) -> None:
+    detection = detector.detect(text)
+    assert detection.code == code
+    assert detection.reliable
+
+
+def test_no_letters_means_no_language(detector: LanguageDetector) -> None:
+    detection = detector.detect("12345 ?!")
+    assert detection.code is None and not detection.reliable and detection.method == "none"
+
+
+def test_a_single_ambiguous_word_is_not_reliable(detector: LanguageDetector) -> None:
+    assert not detector.detect("ok").reliable
+
+
+def test_unknown_language_codes_are_refused() -> None:
+    with pytest.raises(ValueError, match="unsupported"):
+        LanguageDetector(("de", "xx"))
+
+
+def d(code: str | None, reliable: bool = True, words: int = 5, confidence: float = 0.95) -> dict:
+    return {"code": code, "reliable": reliable, "words": words, "confidence": confidence}
+
+
+def test_new_conversation_takes_a_reliable_detection() -> None:
+    assert choose_language(None, d("ar")) == "ar"
+
+
+def test_new_conversation_falls_back_to_german_when_unsure() -> None:
+    assert choose_language(None, d("tr", reliable=False)) == "de"
+    assert choose_language(None, None) == "de"
+
+
+def test_a_picked_language_always_wins() -> None:
+    assert choose_language("de", d("de"), picked="fa") == "fa"
+
+
+def test_short_words_in_the_same_script_do_not_switch() -> None:
+    assert choose_language("de", d("en", words=1)) == "de"
+
+
+def test_a_clear_sentence_switches() -> None:
+    assert choose_language("de", d("en", words=7, confidence=0.97)) == "en"
+
+
+def test_a_real_french_sentence_after_german_switches(detector: LanguageDetector) -> None:
+    detection = detector.detect("Je cherche un appartement à Musterstadt, comment faire ?").as_dict()
+    assert choose_language("de", detection) == "fr"
+
+
+def test_three_words_do_not_switch() -> None:
+    assert choose_language("de", d("en", words=3, confidence=0.99)) == "de"
+
+
+def test_a_different_script_switches_even_for_one_word() -> None:
+    assert choose_language("de", d("uk", words=1)) == "uk"

@@ -1,0 +1,106 @@
+"""The gateway app on a real database (SQLite file and the PostgreSQL server), one transaction per test.
+
+Rasa is not running for these tests: its URL points at a closed port, which is exactly the
+"Rasa is down" case. Conversations with the real Rasa live in tests/e2e.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from alembic import command
+from alembic.config import Config
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from bot.db import make_engine
+from bot.gateway.app import create_app
+from bot.gateway.services import Services, start_services, stop_services
+from bot.paths import ROOT
+from bot.settings import Settings
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/willkommen_test")
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def migrate(url: str) -> None:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "bot" / "migrations"))
+    config.set_main_option("sqlalchemy.url", url)
+    config.attributes["configure_logger"] = False
+    command.downgrade(config, "base")
+    command.upgrade(config, "head")
+
+
+def ensure_postgres_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.replace("postgresql+psycopg", "postgresql").rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'gateway.db'}"
+    else:
+        url = POSTGRES_URL
+        ensure_postgres_database(url)
+    migrate(url)
+    return url
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    port = closed_port()
+    return Settings(environment="test", database_url=database_url, rasa_url=f"http://127.0.0.1:{port}",
+                    action_server_url=f"http://127.0.0.1:{port}", rasa_timeout_seconds=2, max_message_chars=2000)
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    """The app with its services on one connection whose transaction is rolled back after the test."""
+    app = create_app(settings, start=False)
+    engine = make_engine(settings.database_url)
+    connection = await engine.connect()
+    transaction = await connection.begin()
+    # every commit inside the app becomes a savepoint; the test's transaction is rolled back
+    sessions = async_sessionmaker(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+    app.state.services = await start_services(settings, engine=engine, sessions=sessions)
+    yield app
+    await transaction.rollback()
+    await connection.close()
+    await stop_services(app.state.services)
+
+
+def services_of(app: FastAPI) -> Services:
+    services: Services = app.state.services
+    return services
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        yield client
+
+
+async def new_conversation(client: httpx.AsyncClient, **body: object) -> tuple[str, dict[str, str]]:
+    response = await client.post("/api/v1/conversations", json=body or None)
+    assert response.status_code == 201, response.text
+    data = response.json()
+    return data["id"], {"Authorization": f"Bearer {data['token']}"}
+
+
