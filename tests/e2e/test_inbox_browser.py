@@ -83,7 +83,7 @@ def test_new_handoff_appears_live_is_claimed_and_answered_with_a_kb_entry(
     assert serious_accessibility_problems(page) == []
 
     history = gateway.get(f"/api/v1/conversations/{person.id}/messages", headers=person.headers).json()
-    envelope = history["messages"][-1]["envelope"]
+    envelope = history["messages"][-1]
     assert (envelope["role"], envelope["kind"], envelope["language"], envelope["kb_id"]) == (
         "staff", "answer", "ar", entry.id)
     assert envelope["text"] == entry.answers["ar"]

@@ -17,8 +17,8 @@ from tests.e2e.conftest import Person
 
 pytestmark = pytest.mark.e2e
 
-ENVELOPE_KEYS = {"id", "role", "kind", "text", "language", "topic", "kb_id", "confidence", "sources", "buttons",
-                 "ticket"}
+MESSAGE_KEYS = {"seq", "id", "role", "kind", "text", "language", "topic", "kb_id", "confidence", "sources", "buttons",
+                "ticket", "payload", "reply_to", "created_at"}
 
 
 def test_health_reports_rasa_model_and_action_server(gateway: httpx.Client) -> None:
@@ -31,7 +31,7 @@ def test_health_reports_rasa_model_and_action_server(gateway: httpx.Client) -> N
 
 def test_german_greeting_gets_a_german_envelope(person: Person) -> None:
     [envelope] = person.says("Hallo!")
-    assert set(envelope) == ENVELOPE_KEYS
+    assert set(envelope) == MESSAGE_KEYS
     assert (envelope["role"], envelope["kind"], envelope["language"]) == ("bot", "info", "de")
     assert envelope["text"].startswith(i18n.text("greeting", "de"))
     assert envelope["buttons"] == [{"title": i18n.text("talk_to_person", "de"), "payload": "/request_human"}]
@@ -142,7 +142,7 @@ def test_arabic_handoff_staff_reply_arrives_live_then_the_bot_answers_again(
                         headers=staff).is_success
     listener.join(15)
     assert received and received[-1]["role"] == "staff" and received[-1]["text"] == reply
-    assert received[-1]["envelope"]["language"] == "ar"
+    assert received[-1]["language"] == "ar" and received[-1]["ticket"] == number
 
     assert gateway.post(f"/api/v1/staff/tickets/{number}/resolve", json={"staff": "Anna"}, headers=staff).is_success
     replies = person.says("كيف أحصل على البطاقة الزرقاء للاتحاد الأوروبي؟")

@@ -24,6 +24,7 @@
   var MAX_CHARS = 2000;
   var POLL_MS = 4000;
   var SSE_RETRY_MS = 30000;
+  var RESEND_MS = 1500; // a POST that got no answer is sent once more, with the same client_message_id
   var HUMAN_PAYLOAD = "/request_human";
   var FEEDBACK_PAYLOADS = { "/feedback_positive": "positive", "/feedback_negative": "negative" };
   var SVG_NS = "http://www.w3.org/2000/svg";
@@ -140,8 +141,7 @@
   var languages = {};
   var stringCache = {};
   var bindings = []; // [{node, key, attr, params}] relabelled when the UI language changes
-  var seen = {}; // envelope ids already shown
-  var payloadTitles = {}; // payload -> button title, to show pressed buttons from the history
+  var seen = {}; // seq -> true: every message is shown once, whichever path brought it first
   var sending = false;
   var creating = null;
   var stream = null;
@@ -487,12 +487,8 @@
     for (var i = 0; i < bars.length; i++) if (!bars[i].firstChild) bars[i].parentNode.removeChild(bars[i]);
   }
 
-  function renderEnvelope(envelope) {
-    if (!envelope) return;
-    if (envelope.id) {
-      if (seen[envelope.id]) return;
-      seen[envelope.id] = true;
-    }
+  /** A reply (bot, staff or system): the gateway's one message schema (`ChatMessage`). */
+  function renderReply(envelope) {
     var role = envelope.role === "staff" || envelope.role === "system" ? envelope.role : "bot";
     var kind = String(envelope.kind || "info").replace(/[^a-z_]/g, "");
     var item = bubble(role, envelope.text || "", envelope.language, "wk-kind-" + kind);
@@ -544,7 +540,6 @@
     }
 
     var buttons = (envelope.buttons || []).filter(function (b) { return b && b.payload; });
-    buttons.forEach(function (b) { payloadTitles[b.payload] = b.title; });
     if (buttons.length) {
       clearActions(false);
       var actions = el("div", "wk-actions");
@@ -591,28 +586,26 @@
     }
   }
 
-  /** One stored message (history, polling or the live stream). */
+  /**
+   * One stored message, from the POST reply, the history, polling or the live stream: shown once,
+   * by its seq. The person's own messages appear when they send them; only a reload shows them
+   * from the history.
+   */
   function handleItem(item, fromHistory) {
-    if (!item || typeof item.seq !== "number") return;
+    if (!item || typeof item.seq !== "number" || seen[item.seq]) return;
+    seen[item.seq] = true;
     if (conversation && item.seq > lastSeq()) {
       conversation.lastSeq = item.seq;
       saveConversation();
     }
     if (item.role === "person") {
-      // the person's own messages are shown when sent; only a reload renders them from the history
       if (fromHistory) {
-        var text = item.text || "";
-        if (text.charAt(0) === "/") text = payloadTitles[text] || (text === HUMAN_PAYLOAD ? t("widget_talk_to_person") : text);
         clearActions(true);
-        renderPerson(text);
+        renderPerson(item.text || "");
       }
       return;
     }
-    if (item.envelope) renderEnvelope(item.envelope);
-    else if (!seen["seq:" + item.seq]) {
-      seen["seq:" + item.seq] = true;
-      append(bubble(item.role === "staff" ? "staff" : "system", item.text || "", null));
-    }
+    renderReply(item);
   }
 
   // ---------- talking to the gateway ----------
@@ -668,18 +661,37 @@
    * Send what the person typed (`text`) or a button they pressed (`payload`); `shown` is what their
    * bubble says. Resolves true when the gateway accepted the message.
    */
+  function newMessageId() {
+    var bytes = new Uint8Array(12);
+    window.crypto.getRandomValues(bytes);
+    return "w-" + Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  /** POST once more with the same client_message_id when the network failed: never a second reply. */
+  function send(conv, body) {
+    var path = "/api/v1/conversations/" + encodeURIComponent(conv.id) + "/messages";
+    var request = { method: "POST", token: conv.token, body: body };
+    return api(path, request).catch(function () {
+      return new Promise(function (resolve) { setTimeout(resolve, RESEND_MS); }).then(function () {
+        return api(path, request);
+      });
+    });
+  }
+
   function post(body, shown, retried) {
     clearActions(true);
     var item = renderPerson(shown, picked);
     setTyping(true);
+    body.client_message_id = body.client_message_id || newMessageId();
     return ensureConversation().then(function (conv) {
       if (picked) body.language = picked;
-      return api("/api/v1/conversations/" + encodeURIComponent(conv.id) + "/messages",
-        { method: "POST", token: conv.token, body: body });
+      return send(conv, body);
     }).then(function (response) {
       setTyping(false);
       if (response.ok) {
-        ((response.body && response.body.messages) || []).forEach(renderEnvelope);
+        var result = response.body || {};
+        if (result.received) handleItem(result.received, false); // already on screen: remember its seq
+        (result.messages || []).forEach(function (m) { handleItem(m, false); });
         showFrom(item);
         return true;
       }
@@ -687,6 +699,7 @@
       if ((response.status === 401 || response.status === 404) && !retried) {
         forgetConversation(); // e.g. the gateway's database was reset: start a new conversation
         delete body.language;
+        delete body.client_message_id;
         return post(body, shown, true);
       }
       var detail = response.body && response.body.detail;
