@@ -47,7 +47,7 @@ class ActionSmalltalk(ReplyAction):
     async def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                     language: str) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        key = SMALLTALK_KEYS.get(intent, "ask_anything")
+        key = SMALLTALK_KEYS.get(str(intent), "ask_anything")
         buttons = [person_button(language)] if intent == "bot_challenge" else []
         send(dispatcher, simple("smalltalk", key, language, buttons=buttons))
         return []

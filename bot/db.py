@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 from sqlalchemy import MetaData, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -29,7 +30,7 @@ def make_engine(url: str) -> AsyncEngine:
         # it; a deferred one that reads first and writes later fails at once with "database is
         # locked" when another writer is active (seen at 10 concurrent conversations).
         @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -38,7 +39,7 @@ def make_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         @event.listens_for(engine.sync_engine, "begin")
-        def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
+        def _sqlite_begin(connection: Any) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
     return engine
 

@@ -12,7 +12,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 def _spans(hours: OfficeHours, day: dt.date, zone: ZoneInfo) -> list[tuple[dt.datetime, dt.datetime]]:
     spans = []
-    for span in hours.weekly.get(WEEKDAYS[day.weekday()], []):
+    for span in hours.weekly.get(WEEKDAYS[day.weekday()]) or []:  # type: ignore[call-overload]
         start, end = (dt.time.fromisoformat(part.strip()) for part in span.split("-"))
         spans.append((dt.datetime.combine(day, start, zone), dt.datetime.combine(day, end, zone)))
     return spans

@@ -44,9 +44,11 @@ class RasaClient:
         """Rasa's /status (needs a loaded model: 409 otherwise)."""
         response = await self._http.get("/status", params={"token": self._api_token}, timeout=5)
         response.raise_for_status()
-        return response.json()
+        body: dict[str, Any] = response.json()
+        return body
 
     async def action_server_health(self) -> dict[str, Any]:
         response = await self._http.get(f"{self._action_server_url}/health", timeout=5)
         response.raise_for_status()
-        return response.json()
+        body: dict[str, Any] = response.json()
+        return body

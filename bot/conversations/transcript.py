@@ -59,8 +59,8 @@ async def append_replies(session: AsyncSession, conversation: Conversation, enve
 
 def chat_message(message: Message) -> ChatMessage:
     extras: dict[str, Any] = {key: value for key, value in (message.envelope or {}).items() if key in ENVELOPE_EXTRAS}
-    return ChatMessage(seq=message.seq, id=message.id, role=message.role,  # type: ignore[arg-type]
-                       kind=message.kind, text=message.text,  # type: ignore[arg-type]
+    return ChatMessage(seq=message.seq, id=message.id, role=message.role,
+                       kind=message.kind, text=message.text,
                        language=message.language, payload=message.payload, reply_to=message.reply_to,
                        created_at=as_utc(message.created_at or utcnow()), **extras)
 

@@ -19,9 +19,10 @@ from bot.gateway.errors import json_error, validation_error
 from bot.gateway.health import router as health_router
 from bot.gateway.security_headers import SecurityHeaders
 from bot.gateway.services import start_services, stop_services
+from bot.inbox.admin_pages import router as admin_router
 from bot.inbox.auth import LoginRequired
-from bot.inbox.pages import error_page
 from bot.inbox.pages import router as inbox_router
+from bot.inbox.rendering import error_page
 from bot.inbox.staff_api import router as staff_router
 from bot.settings import Settings, get_settings
 
@@ -46,7 +47,7 @@ def create_app(settings: Settings | None = None, *, start: bool = True) -> FastA
             await stop_services(app.state.services)
 
     app = FastAPI(title="Willkommen gateway", version="0.2.0", lifespan=lifespan)
-    for router in (health_router, chat_router, staff_router, inbox_router, widget_router):
+    for router in (health_router, chat_router, staff_router, inbox_router, admin_router, widget_router):
         app.include_router(router)
 
     @app.exception_handler(LoginRequired)

@@ -27,7 +27,9 @@ class ApiError(HTTPException):
 
 
 def excerpt(value: object) -> str:
+    """At most EXCERPT_CHARS characters of a value, always encodable (lone surrogates escaped)."""
     text = value if isinstance(value, str) else repr(value)
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS] + "…"
 
 

@@ -39,10 +39,12 @@ class Services:
 
 
 async def start_services(settings: Settings, *, engine: AsyncEngine | None = None,
-                         sessions: async_sessionmaker[AsyncSession] | None = None) -> Services:
+                         sessions: async_sessionmaker[AsyncSession] | None = None,
+                         knowledge: KnowledgeBase | None = None) -> Services:
+    """`engine`, `sessions`, `knowledge`: given by tests that share them; built from the settings otherwise."""
     engine = engine or make_engine(settings.database_url)
     sessions = sessions or make_sessionmaker(engine)
-    knowledge = load(settings.knowledge_dir, settings.site_file)
+    knowledge = knowledge or load(settings.knowledge_dir, settings.site_file)
     async with sessions() as session:
         await Accounts(session).sync_offices(knowledge.site.inbox)
     events, locks = EventBroker(), InProcessLocks()

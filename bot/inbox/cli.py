@@ -12,12 +12,17 @@ import os
 import secrets
 import string
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 from bot.db import make_engine, make_sessionmaker
 from bot.inbox.accounts import AccountError, Accounts
 from bot.knowledge.loader import load_site
-from bot.settings import ROOT, get_settings
+from bot.paths import ROOT
+from bot.settings import get_settings
+
+T = TypeVar("T")
 
 DEMO_USER = "demo"
 
@@ -31,7 +36,7 @@ def _password(args: argparse.Namespace) -> str:
     return first
 
 
-async def _with_accounts(action):  # type: ignore[no-untyped-def]
+async def _with_accounts(action: Callable[[Accounts], Awaitable[T]]) -> T:
     settings = get_settings()
     engine = make_engine(settings.database_url)
     try:

@@ -8,71 +8,34 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Request, status
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
-from sqlalchemy import select
+from fastapi.responses import HTMLResponse, Response
 from sse_starlette import EventSourceResponse, ServerSentEvent
-from starlette.datastructures import FormData
 
 from bot.conversations.events import STAFF_CHANNEL
 from bot.gateway.deps import EventsDep, KnowledgeDep, ServicesDep, SessionDep, SettingsDep
 from bot.gateway.sse import event_stream, sse_response
 from bot.inbox import labels
-from bot.inbox.accounts import AccountError, Accounts
+from bot.inbox.accounts import Accounts
 from bot.inbox.auth import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     SESSION_MAX_AGE,
-    AdminDep,
-    AdminFormDep,
     Staff,
     StaffDep,
     StaffFormDep,
     check_csrf,
 )
-from bot.inbox.models import AuditEntry
+from bot.inbox.rendering import discard, fields, render, see_other
 from bot.inbox.staff_api import TicketsDep
-from bot.inbox.stats import handoff_stats
 from bot.inbox.ticket_reads import STATUSES, QueueFilter, TicketNotFound
 from bot.inbox.tickets import TicketConflict
 from bot.knowledge.loader import KnowledgeBase
-from bot.knowledge.schema import TOPICS
-from bot.languages import SUPPORTED_LANGUAGES
-
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
-templates.env.globals.update(labels=labels, languages=SUPPORTED_LANGUAGES, topics=TOPICS)
-templates.env.filters["ago"] = labels.ago
-templates.env.filters["clock"] = labels.clock
-templates.env.filters["language"] = labels.language_label
 
 router = APIRouter(prefix="/inbox", include_in_schema=False)
-
-
-def render(request: Request, name: str, staff: Staff | None, status_code: int = 200, **context: Any) -> HTMLResponse:
-    return templates.TemplateResponse(request, name, {"staff": staff, **context}, status_code=status_code)
-
-
-def _fields(form: FormData) -> Callable[[str], str]:
-    return lambda name: str(form.get(name) or "")
-
-
-ERROR_TITLES = {403: "Keine Berechtigung", 404: "Nicht gefunden"}
-
-
-def error_page(request: Request, status_code: int, message: str) -> HTMLResponse:
-    """An inbox error as a page a caseworker can read (JSON clients get the usual JSON)."""
-    return render(request, "error.html", None, status_code=status_code, message=message,
-                  title=ERROR_TITLES.get(status_code, "Fehler"))
-
-
-def see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=status.HTTP_303_SEE_OTHER)
 
 
 # --- login ---
@@ -196,7 +159,7 @@ async def ticket_view(request: Request, number: str, staff: StaffDep, tickets: T
 @router.post("/tickets/{number}/{action}")
 async def ticket_action(request: Request, number: str, action: str, staff: StaffFormDep, tickets: TicketsDep,
                         kb: KnowledgeDep, session: SessionDep) -> Response:
-    field = _fields(await request.form())
+    field = fields(await request.form())
     office, me = staff.visible_office, staff.username
     try:
         match action:
@@ -232,18 +195,12 @@ async def ticket_action(request: Request, number: str, action: str, staff: Staff
     except TicketNotFound:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"Ticket {number} nicht gefunden.") from None
     except TicketConflict as exc:
-        await _discard(session)
+        await discard(session)
         return await _ticket_page(request, staff, tickets, kb, session, number, error=str(exc),
                                   status_code=status.HTTP_409_CONFLICT)
     if action == "move" and office is not None and field("office") != office:
         return see_other("/inbox/")  # handed to another team: no longer visible to this agent
     return see_other(f"/inbox/tickets/{(await tickets.get(number)).number}")
-
-
-async def _discard(session: SessionDep) -> None:
-    """Undo a refused action; the page is then rendered from freshly loaded rows."""
-    await session.rollback()
-    session.expunge_all()
 
 
 async def _check_assignee(session: SessionDep, tickets: TicketsDep, number: str, username: str,
@@ -253,55 +210,3 @@ async def _check_assignee(session: SessionDep, tickets: TicketsDep, number: str,
     if user is None or not user.active or not (user.is_admin or user.office == ticket.office):
         raise TicketConflict(f"{username or 'Niemand'} kann dieses Ticket nicht übernehmen "
                              "(unbekannt, deaktiviert oder aus einer anderen Dienststelle).")
-
-
-# --- administration ---
-
-@router.get("/admin")
-async def admin_page(request: Request, staff: AdminDep, session: SessionDep, tickets: TicketsDep,
-                     error: str | None = None, status_code: int = 200) -> HTMLResponse:
-    accounts = Accounts(session)
-    return render(request, "admin.html", staff, status_code=status_code, users=await accounts.users(),
-                  offices=await accounts.offices(), stats=await handoff_stats(session), error=error,
-                  waiting=await tickets.count_waiting(None))
-
-
-@router.post("/admin/{what}")
-async def admin_action(request: Request, what: str, staff: AdminFormDep, session: SessionDep,
-                       tickets: TicketsDep) -> Response:
-    field = _fields(await request.form())
-    accounts = Accounts(session)
-    try:
-        match what:
-            case "users":
-                await accounts.create_user(username=field("username"), display_name=field("display_name"),
-                                           password=field("password"), role=field("role"),
-                                           office=field("office") or None, actor=staff.username)
-            case "role":
-                await accounts.set_role(field("username"), field("role"), field("office") or None, staff.username)
-            case "active":
-                await accounts.set_active(field("username"), field("active") == "1", staff.username)
-            case "password":
-                await accounts.set_password(field("username"), field("password"), staff.username)
-            case "offices":
-                await accounts.create_office(field("key"), field("name"), staff.username)
-            case _:
-                raise HTTPException(status.HTTP_404_NOT_FOUND, "Unbekannte Aktion.")
-    except AccountError as exc:
-        await _discard(session)
-        return await admin_page(request, staff, session, tickets, error=str(exc),
-                                status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
-    return see_other("/inbox/admin")
-
-
-@router.get("/audit")
-async def audit_page(request: Request, staff: AdminDep, session: SessionDep, tickets: TicketsDep,
-                     ticket: str = "") -> HTMLResponse:
-    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(300)
-    if ticket:
-        try:
-            query = query.where(AuditEntry.ticket_id == (await tickets.get(ticket)).id)
-        except TicketNotFound:
-            query = query.where(AuditEntry.id < 0)
-    return render(request, "audit.html", staff, entries=list(await session.scalars(query)), ticket=ticket,
-                  waiting=await tickets.count_waiting(None))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hmac
-from typing import Annotated, Literal
+from collections.abc import Awaitable
+from typing import Annotated, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Query, status
 from pydantic import BaseModel, Field
@@ -22,6 +23,7 @@ def require_staff(settings: SettingsDep, authorization: Annotated[str | None, He
                        headers={"WWW-Authenticate": "Bearer"})
 
 
+T = TypeVar("T")
 router = APIRouter(prefix="/api/v1/staff/tickets", tags=["staff"], dependencies=[Depends(require_staff)])
 
 
@@ -40,7 +42,7 @@ class StaffReply(StaffAction):
     text: str = Field(min_length=1, max_length=4000)
 
 
-async def _run(coro):  # type: ignore[no-untyped-def]
+async def _run(coro: Awaitable[T]) -> T:
     try:
         return await coro
     except TicketNotFound:

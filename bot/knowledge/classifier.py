@@ -88,7 +88,7 @@ class EntryClassifier:
         arrays = {f"{key}_{i}": value for i, model in enumerate(self.models) for key, value in model.items()}
         path.parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(path, entry_ids=np.array(self.entry_ids), embedder=np.array(self.embedder),
-                            folds=np.array(len(self.models)), data=np.array(self.data), **arrays)
+                            folds=np.array(len(self.models)), data=np.array(self.data), **arrays)  # type: ignore[arg-type]
 
     @classmethod
     def load(cls, path: Path) -> EntryClassifier | None:

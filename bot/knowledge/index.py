@@ -79,7 +79,7 @@ def build_index(kb: KnowledgeBase, index_dir: Path, embedder_spec: str | None = 
                     cache[key] = vector
                 bar.update(len(batch))
     vectors = np.stack([cache[k] for k in keys]).astype(np.float32)
-    np.savez(cache_path, **{k: cache[k] for k in set(keys)})
+    np.savez(cache_path, **{k: cache[k] for k in set(keys)})  # type: ignore[arg-type]
     np.save(index_dir / "vectors.npy", vectors)
     (index_dir / "rows.json").write_text(json.dumps([row.__dict__ for row in rows], ensure_ascii=False))
     manifest = {"content_hash": wanted, "embedder": embedder_spec, "rows": len(rows),
@@ -107,5 +107,5 @@ def embed_cached(texts: list[str], index_dir: Path, embedder_spec: str, batch_si
                 cache[key] = vector
             bar.update(len(batch))
     if missing:
-        np.savez(cache_path, **cache)
+        np.savez(cache_path, **cache)  # type: ignore[arg-type]
     return np.stack([cache[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, 0), np.float32)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable
-from typing import Any, Optional
+from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
@@ -31,7 +31,7 @@ def as_text(message: str) -> str:
     return TEXT_GUARD + stripped if stripped.startswith(INTENT_PREFIX) else message
 
 
-def message_for_rasa(message: Optional[str], metadata: Optional[dict[str, Any]]) -> Optional[str]:
+def message_for_rasa(message: str | None, metadata: dict[str, Any] | None) -> str | None:
     if message is None or (metadata or {}).get("input") == "payload":
         return message
     return as_text(message)
@@ -43,7 +43,7 @@ class GatewayInput(RestInput):
         return "gateway"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[dict[str, Any]]) -> GatewayInput:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> GatewayInput:
         token = (credentials or {}).get("token") or ""
         if len(token) < 16:
             raise ValueError("GatewayInput: set a token of at least 16 characters (RASA_CHANNEL_TOKEN)")
@@ -52,11 +52,11 @@ class GatewayInput(RestInput):
     def __init__(self, token: str) -> None:
         self._expected = f"Bearer {token}".encode()
 
-    def get_metadata(self, request: Request) -> Optional[dict[str, Any]]:
+    def get_metadata(self, request: Request) -> dict[str, Any] | None:
         metadata = (request.json or {}).get("metadata")
         return metadata if isinstance(metadata, dict) else None
 
-    def _extract_message(self, req: Request) -> Optional[str]:
+    def _extract_message(self, req: Request) -> str | None:
         message = (req.json or {}).get("message")
         return message_for_rasa(message if isinstance(message, str) else None, self.get_metadata(req))
 
@@ -64,7 +64,7 @@ class GatewayInput(RestInput):
         blueprint = super().blueprint(on_new_message)
 
         @blueprint.middleware("request")
-        async def require_token(request: Request) -> Optional[HTTPResponse]:
+        async def require_token(request: Request) -> HTTPResponse | None:
             given = (request.headers.get("Authorization") or "").encode()
             if not hmac.compare_digest(given, self._expected):
                 return response.json({"error": "invalid or missing channel token"}, status=401)

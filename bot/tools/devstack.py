@@ -59,7 +59,7 @@ def ensure_model(models_dir: Path = MODELS) -> Path:
     subprocess.run([str(RASA_BIN), "train", "--fixed-model-name", model.name.removesuffix(".tar.gz"),
                     "--out", str(models_dir), "--domain", "domain", "--data", "data",
                     "--config", "config.yml"],
-                   cwd=ROOT, env=rasa_env(os.environ), check=True)
+                   cwd=ROOT, env=rasa_env(dict(os.environ)), check=True)
     log(f"trained in {time.monotonic() - started:.0f} s: {model.name}")
     return model
 

@@ -41,7 +41,9 @@ def example_languages(nlu_dir: Path = ROOT / "data" / "nlu") -> dict[str, str]:
 
 def f1_scores(pairs: list[tuple[str, str]]) -> dict[str, float]:
     """Per-intent F1 and their macro average from (gold, predicted) pairs."""
-    tp, fp, fn = Counter(), Counter(), Counter()
+    tp: Counter[str] = Counter()
+    fp: Counter[str] = Counter()
+    fn: Counter[str] = Counter()
     for gold, predicted in pairs:
         if gold == predicted:
             tp[gold] += 1

@@ -8,8 +8,12 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from bot.paths import ROOT
 from bot.tools.devstack import RASA_BIN, ensure_model, rasa_env
+
+pytestmark = pytest.mark.rasa  # runs Rasa's own commands in .venv-rasa
 
 STORIES = ROOT / "tests" / "rasa" / "stories"
 

@@ -4,10 +4,13 @@ import os
 import subprocess
 from collections import Counter
 
+import pytest
 import yaml
 
 from bot.languages import SUPPORTED_LANGUAGES
 from bot.paths import ROOT
+
+pytestmark = pytest.mark.rasa  # runs Rasa's own commands in .venv-rasa
 
 DIALOGUE_ACTS = {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "request_human", "ask_question",
                  "feedback_positive", "feedback_negative", "switch_language", "out_of_scope", "emergency"}

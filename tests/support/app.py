@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from bot.db import make_engine
 from bot.gateway.app import create_app
 from bot.gateway.services import Services, start_services, stop_services
+from bot.knowledge.loader import KnowledgeBase, load
 from bot.paths import ROOT
 from bot.settings import Settings
 
@@ -63,6 +64,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     return url
 
 
+@pytest.fixture(scope="session")
+def knowledge_base() -> KnowledgeBase:
+    """The real content, validated once per test session (the app would load it at every start)."""
+    return load(ROOT / "knowledge_base", ROOT / "knowledge_base" / "site" / "musterstadt.yml")
+
+
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     port = closed_port()
@@ -71,7 +78,7 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+async def app(settings: Settings, knowledge_base: KnowledgeBase) -> AsyncIterator[FastAPI]:
     """The app with its services on one connection whose transaction is rolled back after the test."""
     app = create_app(settings, start=False)
     engine = make_engine(settings.database_url)
@@ -79,7 +86,7 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     transaction = await connection.begin()
     # every commit inside the app becomes a savepoint; the test's transaction is rolled back
     sessions = async_sessionmaker(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
-    app.state.services = await start_services(settings, engine=engine, sessions=sessions)
+    app.state.services = await start_services(settings, engine=engine, sessions=sessions, knowledge=knowledge_base)
     yield app
     await transaction.rollback()
     await connection.close()
@@ -89,6 +96,29 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
 def services_of(app: FastAPI) -> Services:
     services: Services = app.state.services
     return services
+
+
+LIVE_TABLES = ("audit_log", "ticket_notes", "staff_sessions", "staff_users", "messages", "tickets", "conversations")
+
+
+@pytest.fixture
+async def live_app(settings: Settings, knowledge_base: KnowledgeBase) -> AsyncIterator[FastAPI]:
+    """The app as it runs: a pool of connections, real commits (for tests of concurrent requests).
+
+    The database is emptied afterwards (the other tests roll back instead)."""
+    app = create_app(settings, start=False)
+    app.state.services = await start_services(settings, knowledge=knowledge_base)
+    yield app
+    async with app.state.services.engine.begin() as connection:
+        for table in LIVE_TABLES:
+            await connection.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608  (fixed names)
+    await stop_services(app.state.services)
+
+
+@pytest.fixture
+async def live_client(live_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=live_app), base_url="http://test") as client:
+        yield client
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, status
 from pydantic import ValidationError
@@ -106,7 +106,7 @@ async def get_messages(conversation: Authorized, conversations: ConversationsDep
     return HistoryOut(state=current.state, language=current.language, messages=messages)
 
 
-def as_sse(message: ChatMessage | dict) -> ServerSentEvent:
+def as_sse(message: ChatMessage | dict[str, Any]) -> ServerSentEvent:
     data = message if isinstance(message, dict) else message.model_dump(mode="json")
     return ServerSentEvent(data=json.dumps(data, ensure_ascii=False), event="message", id=str(data["seq"]))
 
@@ -129,7 +129,7 @@ async def events(conversation: Authorized, conversations: ConversationsDep, even
         last = messages[-1].seq if messages else start
         return [as_sse(m) for m in messages]
 
-    def new_message(event: dict) -> ServerSentEvent | None:
+    def new_message(event: dict[str, Any]) -> ServerSentEvent | None:
         nonlocal last
         if event["seq"] <= last:  # already sent with the backlog
             return None

@@ -34,7 +34,7 @@ def _charts(report: dict, img: Path) -> None:
     nlu = report["quality"].get("nlu", {}).get("per_language", {})
     languages = [lang for lang in kb if kb[lang]["top1_accuracy"] is not None]
     fig, ax = plt.subplots(figsize=(7, 4))
-    xs = range(len(languages))
+    xs = list(range(len(languages)))
     ax.bar([x - 0.2 for x in xs], [kb[lang]["top1_accuracy"] for lang in languages], 0.4,
            label="KB retrieval top-1 (held-out)")
     ax.bar([x + 0.2 for x in xs], [nlu.get(lang, {}).get("macro_f1", 0) for lang in languages], 0.4,

@@ -84,7 +84,7 @@ class Table:
         return cls(
             top1=scores[rows, by_score[:, 0]], top2=scores[rows, by_score[:, 1]],
             top1_right=top1_right, top2_has_right=top1_right | answers[rows, ranking[:, 1]],
-            paraphrase=answers.any(axis=1),
+            paraphrase=np.asarray(answers.any(axis=1)),
             uncovered=np.array([not i.query.acceptable and not i.query.out_of_scope for i in items]),
             out_of_scope=np.array([i.query.out_of_scope for i in items]), **classifier)
 
