@@ -21,20 +21,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-INTENT_PREFIX = "/"
-TEXT_GUARD = "\u2060"  # WORD JOINER: invisible, not whitespace (Rasa strips whitespace), not '/'
-
-
-def as_text(message: str) -> str:
-    """What Rasa must read as typed text, never as an intent."""
-    stripped = message.strip()
-    return TEXT_GUARD + stripped if stripped.startswith(INTENT_PREFIX) else message
-
-
-def message_for_rasa(message: str | None, metadata: dict[str, Any] | None) -> str | None:
-    if message is None or (metadata or {}).get("input") == "payload":
-        return message
-    return as_text(message)
+from bot.rasa_ext.text_guard import message_for_rasa
 
 
 class GatewayInput(RestInput):
