@@ -45,19 +45,24 @@ class Button(BaseModel):
     payload: str
 
 
-class Envelope(BaseModel):
+class ReplyDetails(BaseModel):
+    """What a reply carries besides its text: what it is about, where it comes from, what to press."""
+
     model_config = ConfigDict(extra="forbid")
 
-    role: ReplyRole = "bot"
-    kind: Kind
-    text: str
-    language: str
     topic: str | None = None
     kb_id: str | None = None
     confidence: float | None = None
     sources: list[SourceRef] = Field(default_factory=list)
     buttons: list[Button] = Field(default_factory=list)
     ticket: str | None = None
+
+
+class Envelope(ReplyDetails):
+    role: ReplyRole = "bot"
+    kind: Kind
+    text: str
+    language: str
 
     def as_custom_payload(self) -> dict[str, Any]:
         """What an action sends through Rasa (the gateway sets the role: bot)."""
@@ -86,7 +91,7 @@ class HandoffRequest(BaseModel):
         return {"handoff": self.model_dump(mode="json")}
 
 
-class ChatMessage(BaseModel):
+class ChatMessage(ReplyDetails):
     """One stored message of a conversation, the same object on every path and for every channel."""
 
     seq: int  # the conversation's sequence number: the order, and the only key clients de-duplicate by
@@ -95,12 +100,6 @@ class ChatMessage(BaseModel):
     kind: Kind | None  # None for what the person sent
     text: str  # what the person wrote (or the title of the button they pressed), or the reply
     language: str | None
-    topic: str | None = None
-    kb_id: str | None = None
-    confidence: float | None = None
-    sources: list[SourceRef] = Field(default_factory=list)
-    buttons: list[Button] = Field(default_factory=list)
-    ticket: str | None = None
     payload: str | None = None  # the person pressed a button with this payload
     reply_to: int | None = None  # a reply: the seq of the person's message it answers
     created_at: dt.datetime

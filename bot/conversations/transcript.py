@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.conversations.messages import ChatMessage, Envelope
+from bot.conversations.messages import ChatMessage, Envelope, ReplyDetails
 from bot.conversations.models import Conversation, Message, as_utc, utcnow
 
-ENVELOPE_EXTRAS = ("topic", "kb_id", "confidence", "sources", "buttons", "ticket")
+ENVELOPE_EXTRAS = tuple(ReplyDetails.model_fields)  # stored as JSON beside the columns
 
 
 async def allocate_seqs(session: AsyncSession, conversation_id: str, count: int = 1) -> int:

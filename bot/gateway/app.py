@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.channels.web.api import router as chat_router
+from bot.channels.web.widget_script import router as widget_script_router
 from bot.channels.web.widget_strings import router as widget_router
 from bot.gateway.errors import json_error, validation_error
 from bot.gateway.health import router as health_router
@@ -47,7 +48,8 @@ def create_app(settings: Settings | None = None, *, start: bool = True) -> FastA
             await stop_services(app.state.services)
 
     app = FastAPI(title="Willkommen gateway", version="0.2.0", lifespan=lifespan)
-    for router in (health_router, chat_router, staff_router, inbox_router, admin_router, widget_router):
+    for router in (health_router, chat_router, staff_router, inbox_router, admin_router, widget_router,
+                   widget_script_router):
         app.include_router(router)
 
     @app.exception_handler(LoginRequired)

@@ -55,3 +55,14 @@ async def test_strings_may_be_cached_briefly_and_carry_the_security_headers(clie
     response = await client.get("/api/v1/widget/strings/en")
     assert response.headers["cache-control"] == "public, max-age=300"
     assert "script-src 'self'" in response.headers["content-security-policy"]
+
+
+async def test_the_widget_is_one_script_joined_from_its_parts(client) -> None:
+    from bot.channels.web.widget_script import parts
+
+    response = await client.get("/static/widget/widget.js")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/javascript")
+    script = response.text
+    assert script.startswith("/*") and script.rstrip().endswith("})();")
+    assert [p.read_text(encoding="utf-8") in script for p in parts()] == [True] * len(parts()) and len(parts()) > 1
+    assert script.count("\n(function () {") == 1  # one scope that all parts share, opened at the top level
