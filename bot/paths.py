@@ -7,12 +7,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 VAR = ROOT / "var"
 BUILD = ROOT / "build"
 MODELS = BUILD / "models"
-KB_INDEX = BUILD / "kb_index"
+KB_INDEX = Path(os.environ.get("KB_INDEX_DIR", BUILD / "kb_index"))
 TEST_ARTIFACTS = BUILD / "test-artifacts"
-SHARED_DATA = ROOT.parent / "shared" / "data"
+# CLINC150, xSID, OMoS-QA: retrieval's calibration and evaluation data (see its README)
+SHARED_DATA = Path(os.environ.get("SHARED_DATA", ROOT.parent / "shared" / "data"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -31,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["check", "build"])
     parser.add_argument("--root", type=Path, default=ROOT / "knowledge_base")
     parser.add_argument("--site", type=Path, default=ROOT / "knowledge_base" / "site" / "musterstadt.yml")
-    parser.add_argument("--index-dir", type=Path, default=Path(os.environ.get("KB_INDEX_DIR", KB_INDEX)))
+    parser.add_argument("--index-dir", type=Path, default=KB_INDEX)
     parser.add_argument("--shared", type=Path, default=SHARED_DATA, help="CLINC150, xSID and OMoS-QA")
     args = parser.parse_args(argv)
 

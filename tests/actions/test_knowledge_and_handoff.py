@@ -45,11 +45,14 @@ async def test_the_nlu_vector_in_the_parse_data_saves_a_second_embedding(dispatc
     question = "Wie melde ich meine neue Wohnung beim Bürgerbüro an?"
     vector = retriever.embedder.embed([question])[0]
     # the text says nothing; the vector carries the question, so an answer proves the vector was used
-    tracker = make_tracker("…", "ask_question", language=detected("de", 9))
+    tracker = make_tracker("qwertz uiop asdf ghjk", "ask_question", language=detected("de", 9))
     tracker.latest_message[PARSE_KEY] = pack(vector, retriever.embedder.name)
+    assert retriever.decide("qwertz uiop asdf ghjk").action == "handoff"  # the text alone matches nothing
     await ActionAnswerQuestion(services).run(dispatcher, tracker, {})
-    assert retriever.decide(question).action == "answer"
-    assert envelopes(dispatcher)[0]["envelope"]["kb_id"] == "registration-anmeldung"
+    [first, *_] = envelopes(dispatcher)
+    # an answer, or with the scores alone (no calibration data) a choice whose first option is the entry
+    offered = first["envelope"]["kb_id"] or first["envelope"]["buttons"][0]["payload"]
+    assert first["envelope"]["kind"] in ("answer", "clarify") and "registration-anmeldung" in offered
 
 
 async def test_the_welcome_center_itself_needs_no_referral(dispatcher, services) -> None:

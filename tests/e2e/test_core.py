@@ -13,9 +13,9 @@ from tests.e2e.conftest import Person
 
 pytestmark = pytest.mark.e2e
 AT_ONCE = 20
-# greetings, thanks and questions the knowledge base answers: none of them should need a person
-QUESTIONS = ["Hallo", "Wie melde ich meine neue Wohnung beim Bürgerbüro an?", "Danke!", "Guten Tag",
-             "Vielen Dank für die Hilfe", "Hallo zusammen"]
+# a question the knowledge base answers, then greetings: none of them should need a person
+QUESTION = "Wie verlängere ich meinen Aufenthaltstitel?"
+GREETINGS = ["Hallo", "Guten Tag", "Guten Morgen", "Hallo zusammen", "Moin", "Servus"]
 
 
 def tracker(stack: Stack, conversation_id: str) -> dict:
@@ -29,7 +29,7 @@ def history(person: Person) -> list[dict]:
 
 
 def test_twenty_messages_at_once_are_answered_in_order_and_rasa_agrees(person: Person, stack: Stack) -> None:
-    texts = [QUESTIONS[i % len(QUESTIONS)] + "!" * (i // len(QUESTIONS)) for i in range(AT_ONCE)]  # all different
+    texts = [QUESTION] + [GREETINGS[i % len(GREETINGS)] + "!" * (i // len(GREETINGS)) for i in range(AT_ONCE - 1)]
     with httpx.Client(base_url=stack.config.gateway_url, timeout=120) as client, ThreadPoolExecutor(AT_ONCE) as pool:
         responses = list(pool.map(lambda text: client.post(f"/api/v1/conversations/{person.id}/messages",
                                                            json={"text": text}, headers=person.headers), texts))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import resource
 import sys
 import time
@@ -41,7 +40,7 @@ PROPOSALS = BUILD / "calibration"
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.tools.kb_eval")
     parser.add_argument("--calibrate", action="store_true", help="choose thresholds (a proposal in build/calibration)")
-    parser.add_argument("--index-dir", type=Path, default=Path(os.environ.get("KB_INDEX_DIR", KB_INDEX)))
+    parser.add_argument("--index-dir", type=Path, default=KB_INDEX)
     args = parser.parse_args(argv)
 
     retriever = Retriever(args.index_dir)
