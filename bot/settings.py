@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -12,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.paths import ROOT
 
 PLACEHOLDER = "change-me"
+TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
@@ -36,12 +38,37 @@ class Settings(BaseSettings):
     knowledge_dir: Path = ROOT / "knowledge_base"
     site_file: Path = ROOT / "knowledge_base" / "site" / "musterstadt.yml"
 
+    # Telegram (README "Connect Telegram"): off without a token
+    telegram_bot_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None  # 1-256 characters of A-Za-z0-9_-
+    telegram_mode: Literal["webhook", "polling"] = "webhook"  # polling: local development without a public URL
+    public_base_url: str | None = None  # where Telegram reaches the gateway, e.g. https://chat.musterstadt.de
+    telegram_api_base_url: str = "https://api.telegram.org"  # tests and staging: a local fake
+
+    @property
+    def telegram_on(self) -> bool:
+        return bool(self.telegram_bot_token and self.telegram_bot_token.get_secret_value())
+
     @model_validator(mode="after")
     def _no_placeholder_secrets_in_production(self) -> Settings:
         if self.environment == "production":
             for name in ("rasa_token", "rasa_channel_token", "staff_api_token"):
                 if PLACEHOLDER in getattr(self, name).get_secret_value():
                     raise ValueError(f"{name.upper()} still has its placeholder value; set a real secret")
+        return self
+
+    @model_validator(mode="after")
+    def _telegram_is_complete(self) -> Settings:
+        if not self.telegram_on:
+            return self
+        secret = self.telegram_webhook_secret.get_secret_value() if self.telegram_webhook_secret else ""
+        if secret and not TELEGRAM_SECRET.fullmatch(secret):
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Za-z0-9_-")
+        if self.telegram_mode == "webhook":
+            if not secret or (self.environment == "production" and PLACEHOLDER in secret):
+                raise ValueError("TELEGRAM_WEBHOOK_SECRET must be set (and not a placeholder) for the webhook")
+            if not self.public_base_url:
+                raise ValueError("PUBLIC_BASE_URL must say where Telegram reaches the gateway (webhook mode)")
         return self
 
 

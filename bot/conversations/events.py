@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from bot.conversations.models import Ticket
 
 STAFF_CHANNEL = "staff"  # the event channel of the staff inbox (tickets opened or changed, people writing)
+OUTBOX_CHANNEL = "outbox"  # wakes the outbox: replies for a messenger were stored
 
 
 class EventBroker:

@@ -18,6 +18,7 @@ from bot.languages import SUPPORTED_LANGUAGES
 # PostgreSQL cannot store NUL
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_PAYLOAD_CHARS = 500
+WEB = "web"  # the one channel whose replies go out in the HTTP response and the event stream, not the outbox
 
 
 class InvalidMessage(Exception):
@@ -36,6 +37,8 @@ class Inbound:
     text: str | None = None  # what the person typed ...
     payload: str | None = None  # ... or the button they pressed
     language: str | None = None  # a language the person picked in their client
+    unsupported: str | None = None  # what was sent instead of text (photo, voice, sticker, ...): recorded only
+    display_name: str | None = None  # the name the messenger shows for the sender (for staff)
     received_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
 
@@ -52,6 +55,9 @@ def readable(value: str, what: str) -> str:
 
 def checked(inbound: Inbound, max_chars: int) -> tuple[str | None, str | None]:
     """(text, payload) as the pipeline stores them, or InvalidMessage."""
+    if inbound.unsupported is not None:  # a photo, a voice message, ...: stored as a note of what it was
+        caption = readable(inbound.text or "", "text").strip()[:max_chars]
+        return f"[{readable(inbound.unsupported, 'text')[:40]}]" + (f" {caption}" if caption else ""), None
     if (inbound.text is None) == (inbound.payload is None):
         raise InvalidMessage("text_or_payload", "Send either 'text' or 'payload'.")
     if inbound.language is not None and inbound.language not in SUPPORTED_LANGUAGES:

@@ -26,6 +26,7 @@ HandoffReason = Literal["requested", "no_answer", "personal_case", "emergency", 
                         "out_of_scope", "technical"]
 
 HUMAN_PAYLOAD = "/request_human"
+GREET_PAYLOAD = "/greet"
 FEEDBACK_POSITIVE = "/feedback_positive"
 FEEDBACK_NEGATIVE = "/feedback_negative"
 

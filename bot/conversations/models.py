@@ -33,6 +33,8 @@ class Conversation(Base):
     token_hash: Mapped[str | None] = mapped_column(String(64))  # web: the bearer token's hash
     channel: Mapped[str] = mapped_column(String(20), default="web")
     sender: Mapped[str] = mapped_column(String(120))  # who writes, in the channel's terms (web: the id)
+    display_name: Mapped[str | None] = mapped_column(String(120))  # the name the messenger shows (for staff)
+    unreachable_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # e.g. blocked the bot
     language: Mapped[str | None] = mapped_column(String(5))
     state: Mapped[str] = mapped_column(String(10), default="bot")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -92,3 +94,22 @@ class Ticket(Base):
     @property
     def number(self) -> str:
         return f"W-{self.id:06d}"
+
+
+class Delivery(Base):
+    """The outbox: a reply still to be sent to a messenger, or what happened when it was sent.
+
+    Written in the same transaction as the message, so nothing is lost in a restart. Its status
+    only moves forward: pending -> sent -> delivered -> read, or failed / unreachable."""
+
+    __tablename__ = "deliveries"
+
+    message_id: Mapped[str] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    external_ids: Mapped[list[str]] = mapped_column(JSON, default=list)  # the messenger's ids of what was sent
+    error: Mapped[str | None] = mapped_column(String(300))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

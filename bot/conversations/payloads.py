@@ -2,8 +2,9 @@
 
 A payload steers Rasa directly (an intent with entities, no NLU), so only what the bot, staff or
 the system put on a button in this conversation is accepted, plus the buttons every client shows
-on its own: feedback, a language choice, talk to a person. Anything else, and any typed text that
-looks like a payload, is the person's text; the Rasa channel makes sure Rasa reads it as text.
+on its own: feedback, a language choice, talk to a person, start (a greeting). Anything else, and
+any typed text that looks like a payload, is the person's text; the Rasa channel makes sure Rasa
+reads it as text.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import i18n
-from bot.conversations.messages import FEEDBACK_NEGATIVE, FEEDBACK_POSITIVE, HUMAN_PAYLOAD, Button
+from bot.conversations.messages import FEEDBACK_NEGATIVE, FEEDBACK_POSITIVE, GREET_PAYLOAD, HUMAN_PAYLOAD, Button
 from bot.conversations.models import Message
 from bot.languages import NATIVE_NAMES, SUPPORTED_LANGUAGES
 
@@ -25,6 +26,8 @@ def always_allowed(payload: str, language: str) -> Button | None:
     """The fixed list, with the title the person's client shows for it."""
     if payload == HUMAN_PAYLOAD:
         return Button(title=i18n.text("talk_to_person", language), payload=payload)
+    if payload == GREET_PAYLOAD:  # a messenger's start button (Telegram's /start)
+        return Button(title=i18n.text("start_button", language), payload=payload)
     if payload in (FEEDBACK_POSITIVE, FEEDBACK_NEGATIVE):
         return Button(title="👍" if payload == FEEDBACK_POSITIVE else "👎", payload=payload)
     choice = LANGUAGE_CHOICE.match(payload)
@@ -50,3 +53,11 @@ async def accepted(session: AsyncSession, conversation_id: str, payload: str, la
     """The button a payload stands for, or None: then it is treated as text."""
     return always_allowed(payload, language) or await offered(session, conversation_id, payload)
 
+
+
+async def button_at(session: AsyncSession, conversation_id: str, seq: int, index: int) -> Button | None:
+    """The `index`-th button of the reply `seq` of this conversation (a messenger's button tap)."""
+    envelope = await session.scalar(select(Message.envelope).where(
+        Message.conversation_id == conversation_id, Message.seq == seq, Message.role != "person"))
+    buttons = (envelope or {}).get("buttons") or []
+    return Button.model_validate(buttons[index]) if 0 <= index < len(buttons) else None

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -27,16 +28,15 @@ from bot import i18n
 from bot.conversations import payloads, states, transcript
 from bot.conversations.events import STAFF_CHANNEL, EventBroker, staff_event
 from bot.conversations.handoffs import HandoffDesk
-from bot.conversations.inbound import Inbound, InvalidMessage, checked
+from bot.conversations.inbound import WEB, Inbound, InvalidMessage, checked
 from bot.conversations.locks import ConversationLocks
-from bot.conversations.messages import ChatMessage, Envelope, Kind
+from bot.conversations.messages import Button, ChatMessage, Envelope, Kind, person_button
 from bot.conversations.models import Conversation, Message, Ticket, utcnow
 from bot.conversations.rasa_turn import RasaTurn, Reply
 from bot.languages import DEFAULT_LANGUAGE
 from bot.tokens import hash_token, new_token, token_matches
 
 logger = logging.getLogger(__name__)
-WEB = "web"
 
 
 class ConversationNotFound(Exception):
@@ -69,8 +69,13 @@ class _Pending:
     text: str
     payload: str | None
     language: str | None
+    details: dict[str, Any] | None  # {"unsupported": "photo"} for what the bot cannot read
     conversation_language: str | None
     state: str
+
+    @property
+    def unsupported(self) -> bool:
+        return bool((self.details or {}).get("unsupported"))
 
 
 class ConversationService:
@@ -88,6 +93,33 @@ class ConversationService:
                                      sender=conversation_id, language=language))
             await session.commit()
         return conversation_id, token
+
+    async def open_for(self, channel: str, sender: str, language: str | None = None) -> str:
+        """The conversation of a messenger's chat (a new one for a first message): its id."""
+        async with self.sessions() as session:
+            found = await session.scalar(select(Conversation.id).where(Conversation.channel == channel,
+                                                                       Conversation.sender == sender))
+            if found is not None:
+                return str(found)
+            conversation_id = str(uuid.uuid4())
+            session.add(Conversation(id=conversation_id, channel=channel, sender=sender, language=language))
+            try:
+                await session.commit()
+            except IntegrityError:  # the chat's first two messages arrived at the same moment
+                await session.rollback()
+                found = await session.scalar(select(Conversation.id).where(Conversation.channel == channel,
+                                                                           Conversation.sender == sender))
+                if found is None:
+                    raise
+                return str(found)
+            return conversation_id
+
+    async def offered_button(self, channel: str, sender: str, seq: int, index: int) -> Button | None:
+        """A button that reply `seq` of this chat's conversation offered (None if there is no such one)."""
+        async with self.sessions() as session:
+            conversation_id = await session.scalar(select(Conversation.id).where(
+                Conversation.channel == channel, Conversation.sender == sender))
+            return await payloads.button_at(session, conversation_id, seq, index) if conversation_id else None
 
     async def authenticate(self, conversation_id: str, token: str) -> Conversation:
         async with self.sessions() as session:
@@ -108,13 +140,19 @@ class ConversationService:
 
     # --- the pipeline ---
     async def receive(self, inbound: Inbound) -> Outcome:
-        text, payload = checked(inbound, self.max_message_chars)
-        message, duplicate = await self._store(inbound, text, payload)
+        """Store, answer in order, return the stored message and its replies (the web channel waits for this)."""
+        message, duplicate = await self.accept(inbound)
         if message.handled_at is None:
             await self.process(message.conversation_id)
         async with self.sessions() as session:
             replies = await transcript.replies_to(session, message.conversation_id, message.seq)
         return Outcome(transcript.chat_message(message), [transcript.chat_message(m) for m in replies], duplicate)
+
+    async def accept(self, inbound: Inbound) -> tuple[Message, bool]:
+        """Store what arrived (once); (the stored message, whether it was stored before). Messenger
+        webhooks acknowledge after this and call `process` afterwards."""
+        text, payload = checked(inbound, self.max_message_chars)
+        return await self._store(inbound, text, payload)
 
     async def _store(self, inbound: Inbound, text: str | None, payload: str | None) -> tuple[Message, bool]:
         async with self.sessions() as session:
@@ -134,8 +172,12 @@ class ConversationService:
             seq = await transcript.allocate_seqs(session, conversation.id)
             message = transcript.person_message(
                 conversation.id, seq, text=button.title if button else str(text), payload=payload,
-                language=inbound.language, channel=inbound.channel, external_id=inbound.external_id)
+                language=inbound.language, channel=inbound.channel, external_id=inbound.external_id,
+                unsupported=inbound.unsupported)
             session.add(message)
+            conversation.unreachable_at = None  # whoever writes can be written to
+            if inbound.display_name:
+                conversation.display_name = inbound.display_name[:120]
             try:
                 await session.commit()
             except IntegrityError:  # the same message, stored by a delivery that ran at the same time
@@ -170,8 +212,8 @@ class ConversationService:
     async def _next_pending(self, conversation_id: str) -> _Pending | None:
         async with self.sessions() as session:
             row = (await session.execute(
-                select(Message.seq, Message.text, Message.payload, Message.language, Conversation.language,
-                       Conversation.state)
+                select(Message.seq, Message.text, Message.payload, Message.language, Message.envelope,
+                       Conversation.language, Conversation.state)
                 .join(Conversation, Conversation.id == Message.conversation_id)
                 .where(Message.conversation_id == conversation_id, Message.role == "person",
                        Message.handled_at.is_(None))
@@ -179,8 +221,13 @@ class ConversationService:
         return None if row is None else _Pending(*row)
 
     async def _handle(self, conversation_id: str, pending: _Pending) -> None:
-        if states.staff_in_charge(pending.state):
-            replies: list[Reply] = [system_envelope("queued_ack", pending.conversation_language)]
+        language = pending.language or pending.conversation_language
+        if pending.unsupported:  # only text is understood here; a person can be reached
+            only_text = system_envelope("only_text", language)
+            only_text.buttons = [person_button(only_text.language)]
+            replies: list[Reply] = [only_text]
+        elif states.staff_in_charge(pending.state):
+            replies = [system_envelope("queued_ack", pending.conversation_language)]
         else:  # the bot is in charge: ask Rasa, with no transaction open
             replies = await self.turn.run(conversation_id, pending.payload or pending.text,
                                          is_payload=pending.payload is not None, picked=pending.language,
@@ -209,8 +256,7 @@ class ConversationService:
             with_staff = states.staff_in_charge(pending.state)
             waiting = await self._open_ticket(session, conversation_id) if with_staff else None
             await session.commit()
-        for message in stored:
-            self.events.publish(conversation_id, transcript.as_event(message))
+        transcript.publish(self.events, stored)
         for ticket in opened:
             self.events.publish(STAFF_CHANNEL, staff_event(ticket, "created"))
         if waiting is not None:

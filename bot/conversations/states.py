@@ -104,3 +104,34 @@ def apply(transition: Transition, conversation: HasState, ticket: HasStatus, *, 
     after = next_status(transition, before, ConversationState(conversation.state))
     ticket.status = after.value
     conversation.state = CONVERSATION_STATE_OF[after].value
+
+
+class DeliveryStatus(StrEnum):
+    """What happened to a reply sent to a messenger (the outbox, `outbox.py`)."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"  # the messenger refused this message for good
+    UNREACHABLE = "unreachable"  # the person cannot be reached there (blocked the bot, left)
+
+
+# a status report may only move a delivery forward; reports that arrive late or twice change nothing
+DELIVERY_NEXT: dict[DeliveryStatus, frozenset[DeliveryStatus]] = {
+    DeliveryStatus.PENDING: frozenset({DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.READ,
+                                       DeliveryStatus.FAILED, DeliveryStatus.UNREACHABLE}),
+    DeliveryStatus.SENT: frozenset({DeliveryStatus.DELIVERED, DeliveryStatus.READ, DeliveryStatus.FAILED}),
+    DeliveryStatus.DELIVERED: frozenset({DeliveryStatus.READ}),
+    DeliveryStatus.READ: frozenset(),
+    DeliveryStatus.FAILED: frozenset(),
+    DeliveryStatus.UNREACHABLE: frozenset(),
+}
+
+
+def advance_delivery(delivery: HasStatus, to: DeliveryStatus) -> bool:
+    """Move a delivery forward; False (and no change) when `to` is not ahead of where it is."""
+    if to not in DELIVERY_NEXT[DeliveryStatus(delivery.status)]:
+        return False
+    delivery.status = to.value
+    return True

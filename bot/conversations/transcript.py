@@ -1,5 +1,7 @@
 """A conversation's messages in the database: appending in order, reading back as `ChatMessage`s.
 
+Replies to a messenger conversation get their outbox row (`Delivery`) in the same transaction.
+
 Sequence numbers come from one atomic UPDATE ... RETURNING on the conversation row, so writers
 that run at the same time (the pipeline, staff replies, a second worker) never take the same
 number, on SQLite and on PostgreSQL alike.
@@ -13,8 +15,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.conversations.events import OUTBOX_CHANNEL, EventBroker
+from bot.conversations.inbound import WEB
 from bot.conversations.messages import ChatMessage, Envelope, ReplyDetails
-from bot.conversations.models import Conversation, Message, as_utc, utcnow
+from bot.conversations.models import Conversation, Delivery, Message, as_utc, utcnow
 
 ENVELOPE_EXTRAS = tuple(ReplyDetails.model_fields)  # stored as JSON beside the columns
 
@@ -31,15 +35,18 @@ async def allocate_seqs(session: AsyncSession, conversation_id: str, count: int 
 
 
 def person_message(conversation_id: str, seq: int, *, text: str, payload: str | None, language: str | None,
-                   channel: str, external_id: str) -> Message:
+                   channel: str, external_id: str, unsupported: str | None = None) -> Message:
+    """`unsupported`: what the person sent instead of text (photo, voice, ...); `text` then describes it."""
     return Message(id=str(uuid.uuid4()), conversation_id=conversation_id, seq=seq, role="person", kind=None,
-                   text=text, payload=payload, language=language, envelope=None, channel=channel,
-                   external_id=external_id)
+                   text=text, payload=payload, language=language, channel=channel, external_id=external_id,
+                   envelope={"unsupported": unsupported} if unsupported else None)
 
 
 async def append_replies(session: AsyncSession, conversation: Conversation, envelopes: list[Envelope],
                          reply_to: int | None = None) -> list[Message]:
-    """Store envelopes in order (not committed). A bot reply sets the conversation's language."""
+    """Store envelopes in order (not committed), with their outbox rows for a messenger conversation.
+
+    A bot reply sets the conversation's language."""
     if not envelopes:
         return []
     first = await allocate_seqs(session, conversation.id, len(envelopes))
@@ -54,7 +61,19 @@ async def append_replies(session: AsyncSession, conversation: Conversation, enve
         session.add(message)
         messages.append(message)
     await session.flush()
+    if conversation.channel != WEB:
+        session.add_all([Delivery(message_id=m.id, conversation_id=conversation.id, channel=conversation.channel,
+                                  attempts=0, external_ids=[]) for m in messages])
+        await session.flush()
     return messages
+
+
+def publish(events: EventBroker, messages: list[Message]) -> None:
+    """After the commit: every message to the conversation's listeners, and a nudge to the outbox."""
+    for message in messages:
+        events.publish(message.conversation_id, as_event(message))
+    if messages:
+        events.publish(OUTBOX_CHANNEL, {})
 
 
 def chat_message(message: Message) -> ChatMessage:

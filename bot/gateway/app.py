@@ -13,13 +13,14 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from bot.channels.telegram.api import router as telegram_router
 from bot.channels.web.api import router as chat_router
 from bot.channels.web.widget_script import router as widget_script_router
 from bot.channels.web.widget_strings import router as widget_router
 from bot.gateway.errors import json_error, validation_error
 from bot.gateway.health import router as health_router
 from bot.gateway.security_headers import SecurityHeaders
-from bot.gateway.services import start_services, stop_services
+from bot.gateway.services import run_channels, start_services, stop_services
 from bot.inbox.admin_pages import router as admin_router
 from bot.inbox.auth import LoginRequired
 from bot.inbox.pages import router as inbox_router
@@ -42,14 +43,15 @@ def create_app(settings: Settings | None = None, *, start: bool = True) -> FastA
             yield
             return
         app.state.services = await start_services(settings)
+        running = await run_channels(app.state.services)
         try:
             yield
         finally:
-            await stop_services(app.state.services)
+            await stop_services(app.state.services, running)
 
     app = FastAPI(title="Willkommen gateway", version="0.2.0", lifespan=lifespan)
-    for router in (health_router, chat_router, staff_router, inbox_router, admin_router, widget_router,
-                   widget_script_router):
+    for router in (health_router, chat_router, telegram_router, staff_router, inbox_router, admin_router,
+                   widget_router, widget_script_router):
         app.include_router(router)
 
     @app.exception_handler(LoginRequired)

@@ -29,5 +29,5 @@ async def health(services: ServicesDep) -> JSONResponse:
     except Exception as exc:
         checks["action_server"] = {"ok": False, "error": type(exc).__name__}
     healthy = all(check["ok"] for check in checks.values())
-    return JSONResponse({"status": "ok" if healthy else "unavailable", "checks": checks},
-                        status_code=200 if healthy else 503)
+    return JSONResponse({"status": "ok" if healthy else "unavailable", "checks": checks,
+                         "channels": services.channels}, status_code=200 if healthy else 503)

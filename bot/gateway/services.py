@@ -7,13 +7,16 @@ services around a database connection of their own.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.channels.telegram.channel import TelegramChannel
 from bot.conversations.events import EventBroker
 from bot.conversations.handoffs import HandoffDesk
 from bot.conversations.locks import InProcessLocks
+from bot.conversations.outbox import Outbox, Sender
 from bot.conversations.rasa_client import RasaClient
 from bot.conversations.rasa_turn import RasaTurn
 from bot.conversations.service import ConversationService
@@ -36,6 +39,13 @@ class Services:
     desk: HandoffDesk
     conversations: ConversationService
     login_throttle: LoginThrottle
+    outbox: Outbox
+    telegram: TelegramChannel | None = None  # when TELEGRAM_BOT_TOKEN is set
+
+    @property
+    def channels(self) -> dict[str, bool]:
+        """Which channels are on (for /health)."""
+        return {"web": True, "telegram": self.telegram is not None, "whatsapp": False}
 
 
 async def start_services(settings: Settings, *, engine: AsyncEngine | None = None,
@@ -53,10 +63,24 @@ async def start_services(settings: Settings, *, engine: AsyncEngine | None = Non
                       timeout=settings.rasa_timeout_seconds)
     desk = HandoffDesk(knowledge.site, settings.expected_staff_reply_minutes)
     conversations = ConversationService(sessions, RasaTurn(rasa), events, locks, desk, settings.max_message_chars)
+    telegram = TelegramChannel(settings, conversations) if settings.telegram_on else None
+    senders: dict[str, Sender] = {"telegram": telegram.sender} if telegram else {}
     return Services(settings, engine, sessions, knowledge, events, locks, rasa, desk, conversations,
-                    LoginThrottle())
+                    LoginThrottle(), Outbox(sessions, senders, events), telegram)
 
 
-async def stop_services(services: Services) -> None:
+async def run_channels(services: Services) -> list[asyncio.Task[None]]:
+    """Start the messenger channels and the outbox (what the app's lifespan runs besides the routes)."""
+    if services.telegram is not None:
+        await services.telegram.start()
+    return [asyncio.create_task(services.outbox.run(), name="outbox")]
+
+
+async def stop_services(services: Services, running: list[asyncio.Task[None]] | None = None) -> None:
+    for task in running or []:
+        task.cancel()
+    await asyncio.gather(*(running or []), return_exceptions=True)
+    if services.telegram is not None:
+        await services.telegram.stop()
     await services.rasa.close()
     await services.engine.dispose()

@@ -22,6 +22,9 @@ REASONS_DE = {"requested": "Person möchte einen Menschen", "emergency": "Notfal
               "personal_case": "persönlicher Fall / nur durch Team", "no_answer": "Bot fand keine sichere Antwort",
               "negative_feedback": "Antwort half nicht", "out_of_scope": "außerhalb des Angebots",
               "technical": "technische Störung"}
+CHANNELS_DE = {"web": "Web-Chat", "telegram": "Telegram", "whatsapp": "WhatsApp"}
+DELIVERY_DE = {"pending": "wird gesendet", "sent": "gesendet", "delivered": "zugestellt", "read": "gelesen",
+               "failed": "nicht zugestellt", "unreachable": "nicht erreichbar"}
 ROLES_DE = {"person": "Person", "bot": "Assistent", "staff": "Team", "system": "System"}
 QUEUE_TABS = (("waiting", "Wartend"), ("mine", "Meine"), ("open", "Alle offenen"), ("resolved", "Abgeschlossen"))
 CANNED_REPLIES_FILE = Path(__file__).parent / "canned_replies.yml"

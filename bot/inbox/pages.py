@@ -99,6 +99,7 @@ async def queue(request: Request, staff: StaffDep, tickets: TicketsDep, session:
     wanted = QueueFilter(status=wanted_status, office=office or None, language=language or None, topic=topic or None)
     rows = await tickets.queue(wanted, visible_office=staff.visible_office, me=staff.username)
     return render(request, "queue.html", staff, tickets=rows, wanted=wanted, last_words=await tickets.last_words(rows),
+                  channels=await tickets.channels(rows),
                   waiting=await tickets.count_waiting(staff.visible_office),
                   offices=await Accounts(session).offices(), notfound=notfound)
 
@@ -144,6 +145,7 @@ async def _ticket_page(request: Request, staff: Staff, tickets: TicketsDep, kb: 
     guesses = [(kb.entries[g["kb_id"]], g.get("score")) for g in ticket.guesses or [] if g.get("kb_id") in kb.entries]
     return render(request, "ticket.html", staff, status_code=status_code, ticket=ticket, conversation=conversation,
                   transcript=await tickets.transcript(ticket), notes=await tickets.notes(ticket),
+                  deliveries=await tickets.deliveries(ticket),
                   history=await tickets.history(ticket), colleagues=colleagues, offices=await accounts.offices(),
                   guesses=guesses, entries=sorted(kb.entries.values(), key=lambda e: (e.topic, e.id)),
                   kb=kb, canned=labels.canned_replies(), error=error,

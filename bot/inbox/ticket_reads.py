@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversations import transcript
 from bot.conversations.messages import ChatMessage
-from bot.conversations.models import Conversation, Message, Ticket, as_utc, utcnow
+from bot.conversations.models import Conversation, Delivery, Message, Ticket, as_utc, utcnow
 from bot.conversations.states import TicketStatus
 from bot.inbox.models import AuditEntry, TicketNote
 
@@ -101,6 +101,17 @@ class TicketReader:
 
     async def transcript(self, ticket: Ticket) -> list[ChatMessage]:
         return [transcript.chat_message(m) for m in await transcript.history(self.session, ticket.conversation_id)]
+
+    async def deliveries(self, ticket: Ticket) -> dict[str, Delivery]:
+        """What happened to each reply sent to a messenger, by message id (empty for the web chat)."""
+        rows = await self.session.scalars(select(Delivery).where(Delivery.conversation_id == ticket.conversation_id))
+        return {d.message_id: d for d in rows}
+
+    async def channels(self, tickets: list[Ticket]) -> dict[str, Conversation]:
+        """The conversations of a queue page: channel and the messenger's name of the person."""
+        ids = {t.conversation_id for t in tickets}
+        rows = await self.session.scalars(select(Conversation).where(Conversation.id.in_(ids))) if ids else []
+        return {c.id: c for c in rows}
 
     async def conversation(self, ticket: Ticket) -> Conversation:
         conversation = await self.session.get(Conversation, ticket.conversation_id)

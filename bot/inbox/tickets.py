@@ -187,8 +187,7 @@ class TicketService(TicketReader):
                                 change: str) -> list[Message]:
         messages = await transcript.append_replies(self.session, conversation, envelopes)
         await self._commit(ticket, change)
-        for message in messages:
-            self.events.publish(conversation.id, transcript.as_event(message))
+        transcript.publish(self.events, messages)
         return messages
 
     def _audit(self, actor: str, action: str, ticket: Ticket, **details: Any) -> None:

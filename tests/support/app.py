@@ -98,7 +98,8 @@ def services_of(app: FastAPI) -> Services:
     return services
 
 
-LIVE_TABLES = ("audit_log", "ticket_notes", "staff_sessions", "staff_users", "messages", "tickets", "conversations")
+LIVE_TABLES = ("audit_log", "ticket_notes", "staff_sessions", "staff_users", "deliveries", "messages", "tickets",
+               "conversations")
 
 
 @pytest.fixture

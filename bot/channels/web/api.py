@@ -16,10 +16,10 @@ from pydantic import ValidationError
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from bot.channels.web.schemas import ConversationCreate, ConversationCreated, HistoryOut, MessageIn, MessagesOut
-from bot.conversations.inbound import Inbound, InvalidMessage
+from bot.conversations.inbound import WEB, Inbound, InvalidMessage
 from bot.conversations.messages import ChatMessage
 from bot.conversations.models import Conversation
-from bot.conversations.service import WEB, ConversationNotFound, DuplicateConflict, InvalidToken
+from bot.conversations.service import ConversationNotFound, DuplicateConflict, InvalidToken
 from bot.gateway.deps import ConversationsDep, EventsDep
 from bot.gateway.errors import ApiError, problems
 from bot.gateway.sse import event_stream, sse_response

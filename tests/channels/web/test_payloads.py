@@ -36,7 +36,7 @@ async def test_an_offered_button_is_a_payload_and_its_title_is_what_the_person_s
 
 
 @pytest.mark.parametrize("payload", [BLUE_CARD, "/emergency", "/restart", "/session_start",
-                                     '/switch_language{"language_choice": "xx"}', "/greet"])
+                                     '/switch_language{"language_choice": "xx"}', "/goodbye"])
 async def test_a_payload_never_offered_is_treated_as_text(client, app, payload: str) -> None:
     conversation_id, headers = await new_conversation(client, language="de")
     response = await client.post(f"/api/v1/conversations/{conversation_id}/messages", json={"payload": payload},
@@ -48,7 +48,8 @@ async def test_a_payload_never_offered_is_treated_as_text(client, app, payload: 
 
 @pytest.mark.parametrize(("payload", "title"), [("/request_human", "Mit einem Menschen sprechen"),
                                                 ("/feedback_positive", "👍"), ("/feedback_negative", "👎"),
-                                                ('/switch_language{"language_choice": "ar"}', "العربية")])
+                                                ('/switch_language{"language_choice": "ar"}', "العربية"),
+                                                ("/greet", "Start")])
 async def test_the_fixed_list_needs_no_offer(client, app, payload: str, title: str) -> None:
     conversation_id, headers = await new_conversation(client, language="de")
     await client.post(f"/api/v1/conversations/{conversation_id}/messages", json={"payload": payload}, headers=headers)

@@ -1,0 +1,73 @@
+"""The gateway with its Telegram channel against the fake Bot API on loopback (real HTTP both ways)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from pydantic import SecretStr
+
+from bot.gateway.app import create_app
+from bot.gateway.services import run_channels, start_services, stop_services
+from bot.knowledge.loader import KnowledgeBase
+from bot.settings import Settings
+from tests.support.app import LIVE_TABLES
+from tests.support.fake_telegram import FakeTelegram
+
+SECRET = "test-webhook-secret_1"
+TOKEN = "123456:TEST-token"
+CHAT = 4711
+
+
+@pytest.fixture
+def fake_telegram() -> Iterator[FakeTelegram]:
+    with FakeTelegram() as fake:
+        yield fake
+
+
+def telegram_settings(settings: Settings, fake: FakeTelegram, **changes: Any) -> Settings:
+    return settings.model_copy(update={
+        "telegram_bot_token": SecretStr(TOKEN), "telegram_webhook_secret": SecretStr(SECRET),
+        "telegram_api_base_url": fake.api_base_url.removesuffix("/bot"), "telegram_mode": "webhook",
+        "public_base_url": "https://gateway.musterstadt.test", **changes})
+
+
+@pytest.fixture
+async def telegram_app(settings: Settings, knowledge_base: KnowledgeBase,
+                       fake_telegram: FakeTelegram) -> AsyncIterator[FastAPI]:
+    """The app as it runs, Telegram on (webhook mode), real commits; the database is emptied afterwards."""
+    app = create_app(settings, start=False)
+    services = await start_services(telegram_settings(settings, fake_telegram), knowledge=knowledge_base)
+    app.state.services = services
+    running = await run_channels(services)
+    yield app
+    await stop_services(services, running)
+    from bot.db import make_engine
+
+    engine = make_engine(settings.database_url)
+    async with engine.begin() as connection:
+        for table in LIVE_TABLES:
+            await connection.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608  (fixed names)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def telegram_client(telegram_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=telegram_app), base_url="http://test") as client:
+        yield client
+
+
+def text_update(update_id: int, text: str, *, chat: int = CHAT, message_id: int = 1,
+                language: str = "de") -> dict[str, Any]:
+    return {"update_id": update_id, "message": {
+        "message_id": message_id, "date": 1764770000, "text": text,
+        "chat": {"id": chat, "type": "private", "first_name": "Amira"},
+        "from": {"id": chat, "is_bot": False, "first_name": "Amira", "username": "amira_k", "language_code": language}}}
+
+
+async def deliver(client: httpx.AsyncClient, update: dict[str, Any], secret: str | None = SECRET) -> httpx.Response:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+    return await client.post("/channels/telegram/webhook", json=update, headers=headers)
