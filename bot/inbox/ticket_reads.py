@@ -110,8 +110,9 @@ class TicketReader:
     async def channels(self, tickets: list[Ticket]) -> dict[str, Conversation]:
         """The conversations of a queue page: channel and the messenger's name of the person."""
         ids = {t.conversation_id for t in tickets}
-        rows = await self.session.scalars(select(Conversation).where(Conversation.id.in_(ids))) if ids else []
-        return {c.id: c for c in rows}
+        if not ids:
+            return {}
+        return {c.id: c for c in await self.session.scalars(select(Conversation).where(Conversation.id.in_(ids)))}
 
     async def conversation(self, ticket: Ticket) -> Conversation:
         conversation = await self.session.get(Conversation, ticket.conversation_id)
