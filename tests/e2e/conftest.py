@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, R
 
 from bot.paths import KB_INDEX, TEST_ARTIFACTS
 from bot.tools.devstack import Stack, StackConfig
+from tests.support.fake_telegram import FakeTelegram
 
 
 def free_port() -> int:
@@ -21,11 +22,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+TELEGRAM_TOKEN = "424242:e2e-token"
+TELEGRAM_SECRET = "e2e-webhook-secret"
+
+
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def fake_telegram() -> Iterator[FakeTelegram]:
+    """Telegram's Bot API, faked on loopback for the whole run (the stack's Telegram channel talks to it)."""
+    with FakeTelegram() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, fake_telegram: FakeTelegram) -> Iterator[Stack]:
     var_dir = tmp_path_factory.mktemp("stack")
+    telegram = {"TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
+                "TELEGRAM_MODE": "webhook", "PUBLIC_BASE_URL": "https://gateway.musterstadt.test",
+                "TELEGRAM_API_BASE_URL": fake_telegram.api_base_url.removesuffix("/bot")}
     config = StackConfig(port=free_port(), rasa_port=free_port(), action_port=free_port(), var_dir=var_dir,
-                         extra_env={"KB_INDEX_DIR": str(KB_INDEX)})
+                         extra_env={"KB_INDEX_DIR": str(KB_INDEX), **telegram})
     with Stack(config) as stack:
         stack.start(stack.prepare())
         stack.wait_healthy(timeout=600)

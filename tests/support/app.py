@@ -110,10 +110,17 @@ async def live_app(settings: Settings, knowledge_base: KnowledgeBase) -> AsyncIt
     app = create_app(settings, start=False)
     app.state.services = await start_services(settings, knowledge=knowledge_base)
     yield app
-    async with app.state.services.engine.begin() as connection:
+    await stop_services(app.state.services)
+    await empty_the_database(settings.database_url)
+
+
+async def empty_the_database(url: str) -> None:
+    """After a test that committed for real."""
+    engine = make_engine(url)
+    async with engine.begin() as connection:
         for table in LIVE_TABLES:
             await connection.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608  (fixed names)
-    await stop_services(app.state.services)
+    await engine.dispose()
 
 
 @pytest.fixture

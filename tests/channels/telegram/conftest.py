@@ -14,7 +14,7 @@ from bot.gateway.app import create_app
 from bot.gateway.services import run_channels, start_services, stop_services
 from bot.knowledge.loader import KnowledgeBase
 from bot.settings import Settings
-from tests.support.app import LIVE_TABLES
+from tests.support.app import empty_the_database
 from tests.support.fake_telegram import FakeTelegram
 
 SECRET = "test-webhook-secret_1"
@@ -45,13 +45,8 @@ async def telegram_app(settings: Settings, knowledge_base: KnowledgeBase,
     running = await run_channels(services)
     yield app
     await stop_services(services, running)
-    from bot.db import make_engine
+    await empty_the_database(settings.database_url)
 
-    engine = make_engine(settings.database_url)
-    async with engine.begin() as connection:
-        for table in LIVE_TABLES:
-            await connection.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608  (fixed names)
-    await engine.dispose()
 
 
 @pytest.fixture
