@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, R
 
 from bot.paths import KB_INDEX, TEST_ARTIFACTS
 from bot.tools.devstack import Stack, StackConfig
-from tests.support.fake_telegram import FakeTelegram
+from bot.tools.fake_telegram import FakeTelegram
 
 
 def free_port() -> int:

@@ -8,8 +8,8 @@ import pytest
 
 from bot import i18n
 from bot.tools.devstack import Stack
+from bot.tools.fake_telegram import FakeTelegram
 from tests.e2e.conftest import TELEGRAM_SECRET
-from tests.support.fake_telegram import FakeTelegram
 
 pytestmark = pytest.mark.e2e
 _ids = itertools.count(5000)

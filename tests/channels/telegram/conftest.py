@@ -14,8 +14,8 @@ from bot.gateway.app import create_app
 from bot.gateway.services import run_channels, start_services, stop_services
 from bot.knowledge.loader import KnowledgeBase
 from bot.settings import Settings
+from bot.tools.fake_telegram import FakeTelegram
 from tests.support.app import empty_the_database
-from tests.support.fake_telegram import FakeTelegram
 
 SECRET = "test-webhook-secret_1"
 TOKEN = "123456:TEST-token"

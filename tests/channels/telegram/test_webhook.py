@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from bot import i18n
 from bot.conversations.models import Conversation, Delivery, Message
+from bot.tools.fake_telegram import FakeTelegram
 from tests.channels.telegram.conftest import CHAT, deliver, text_update
-from tests.support.fake_telegram import FakeTelegram
 
 
 async def count(app, model) -> int:

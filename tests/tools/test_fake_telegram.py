@@ -17,7 +17,7 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import Conflict, EndPointNotFound, Forbidden, RetryAfter
 
-from tests.support.fake_telegram import FakeTelegram
+from bot.tools.fake_telegram import FakeTelegram
 
 TOKEN = "123:abc"
 USER = {"id": 42, "is_bot": False, "first_name": "Ayşe", "last_name": "Yılmaz", "language_code": "tr"}
