@@ -59,11 +59,12 @@ class Outbox:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], senders: Mapping[str, Sender],
                  events: EventBroker, poll_seconds: float = 1.0) -> None:
         self.sessions, self.senders, self.events, self.poll_seconds = sessions, senders, events, poll_seconds
+        self._stopping = asyncio.Event()
 
     async def run(self) -> None:
-        """Send what is due, then wait to be woken (a new reply) or for the next poll; until cancelled."""
+        """Send what is due, then wait to be woken (a new reply) or for the next poll; until `stop()`."""
         async with self.events.subscribe(OUTBOX_CHANNEL) as wake:
-            while True:
+            while not self._stopping.is_set():
                 try:
                     await self.send_due()
                 except Exception:  # a failing pass must not stop the outbox
@@ -72,6 +73,11 @@ class Outbox:
                     await asyncio.wait_for(wake.get(), timeout=self.poll_seconds)
                 except TimeoutError:
                     pass
+
+    def stop(self) -> None:
+        """Finish the send in progress (and record it), then end `run`."""
+        self._stopping.set()
+        self.events.publish(OUTBOX_CHANNEL, {})
 
     async def send_due(self, now: dt.datetime | None = None) -> int:
         """One pass over the pending deliveries; how many were sent."""
@@ -84,6 +90,8 @@ class Outbox:
                 .order_by(Delivery.conversation_id, Message.seq).limit(BATCH))).all()
         sent, blocked = 0, set()
         for message_id, conversation_id, due in rows:
+            if self._stopping.is_set():
+                break
             if conversation_id in blocked:
                 continue
             if as_utc(due) > now:  # this conversation waits; its later messages wait behind it

@@ -26,6 +26,8 @@ from bot.inbox.throttle import LoginThrottle
 from bot.knowledge.loader import KnowledgeBase, load
 from bot.settings import Settings
 
+STOP_SECONDS = 10.0
+
 
 @dataclass
 class Services:
@@ -77,9 +79,13 @@ async def run_channels(services: Services) -> list[asyncio.Task[None]]:
 
 
 async def stop_services(services: Services, running: list[asyncio.Task[None]] | None = None) -> None:
-    for task in running or []:
-        task.cancel()
-    await asyncio.gather(*(running or []), return_exceptions=True)
+    """The outbox finishes (and records) what it is sending; then everything closes."""
+    services.outbox.stop()
+    if running:
+        _, late = await asyncio.wait(running, timeout=STOP_SECONDS)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
     if services.telegram is not None:
         await services.telegram.stop()
     await services.rasa.close()

@@ -6,12 +6,13 @@ answers with the real Rasa is tested end to end (tests/e2e/test_telegram.py).
 
 import asyncio
 
+import httpx
 from sqlalchemy import func, select
 
 from bot import i18n
 from bot.conversations.models import Conversation, Delivery, Message
 from bot.tools.fake_telegram import FakeTelegram
-from tests.channels.telegram.conftest import CHAT, deliver, text_update
+from tests.channels.telegram.conftest import CHAT, deliver, eventually, outbox_settled, text_update
 
 
 async def count(app, model) -> int:
@@ -59,6 +60,7 @@ async def test_a_text_is_stored_before_the_200_and_answered_once_even_if_deliver
     [reply] = await sent(fake_telegram)
     assert reply["parse_mode"] == "HTML" and i18n.text("technical_problem", "de") in reply["text"]
     await deliver(telegram_client, update)  # once more, after it was answered
+    await outbox_settled(telegram_app)
     async with telegram_app.state.services.sessions() as session:
         conversation = await session.scalar(select(Conversation))
         messages = list(await session.scalars(select(Message).order_by(Message.seq)))
@@ -150,13 +152,12 @@ async def test_flood_control_waits_and_a_blocked_bot_marks_the_person_unreachabl
 
     fake_telegram.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user", times=5)
     await deliver(telegram_client, text_update(19, "Noch eine Frage", message_id=2))
-    for _ in range(100):  # the outbox records it right after Telegram's answer
+
+    async def marked_unreachable() -> bool:
         async with telegram_app.state.services.sessions() as session:
-            conversation = await session.scalar(select(Conversation))
-        if conversation.unreachable_at is not None:
-            break
-        await asyncio.sleep(0.1)
-    assert conversation.unreachable_at is not None
+            return (await session.scalar(select(Conversation))).unreachable_at is not None
+
+    await eventually(marked_unreachable)
     assert [c["failed"] for c in fake_telegram.calls("sendMessage")] == [True, False, True]  # tried once, not forever
     async with telegram_app.state.services.sessions() as session:
         statuses = sorted(d.status for d in await session.scalars(select(Delivery)))
@@ -173,6 +174,7 @@ async def test_the_inbox_shows_the_channel_the_telegram_name_and_what_was_delive
                                             office=None, actor="test")
     await deliver(telegram_client, text_update(20, "Hallo"))
     await sent(fake_telegram)
+    await outbox_settled(telegram_app)
     await login(telegram_client, "chef")
     queue = await telegram_client.get("/inbox/?status=open", headers={"Accept": "text/html"})
     assert "Telegram" in queue.text and "Amira (@amira_k)" in queue.text
@@ -180,3 +182,25 @@ async def test_the_inbox_shows_the_channel_the_telegram_name_and_what_was_delive
     [ticket] = (await telegram_client.get("/api/v1/staff/tickets", headers=staff)).json()["tickets"]
     page = await telegram_client.get(f"/inbox/tickets/{ticket['number']}", headers={"Accept": "text/html"})
     assert 'class="delivery sent"' in page.text and "Amira (@amira_k)" in page.text
+
+
+async def test_a_redelivery_after_a_restart_is_not_answered_again(settings, knowledge_base, fake_telegram) -> None:
+    from bot.gateway.app import create_app
+    from bot.gateway.services import run_channels, start_services, stop_services
+    from tests.channels.telegram.conftest import telegram_settings
+    from tests.support.app import empty_the_database
+
+    update = text_update(30, "Guten Tag")
+    try:
+        for _ in range(2):  # the same update before and after a restart of the gateway
+            app = create_app(settings, start=False)
+            app.state.services = await start_services(telegram_settings(settings, fake_telegram),
+                                                      knowledge=knowledge_base)
+            running = await run_channels(app.state.services)
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+                assert (await deliver(client, update)).status_code == 200
+                await sent(fake_telegram)
+            await stop_services(app.state.services, running)
+        assert len(fake_telegram.sent_messages(CHAT)) == 1
+    finally:
+        await empty_the_database(settings.database_url)
