@@ -41,10 +41,10 @@ class ApiError(Exception):
 
     def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
         super().__init__(description)
-        self.status, self.description, self.retry_after = status, description, retry_after
+        self.http_status, self.description, self.retry_after = status, description, retry_after
 
     def body(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"ok": False, "error_code": self.status, "description": self.description}
+        body: dict[str, Any] = {"ok": False, "error_code": self.http_status, "description": self.description}
         if self.retry_after is not None:
             body["parameters"] = {"retry_after": self.retry_after}
         return body
@@ -221,7 +221,7 @@ class FakeTelegram:
                 result = copy.deepcopy(handler(token, params))
             except ApiError as err:
                 self._record(token, method, params, failed=True)
-                return err.status, err.body()
+                return err.http_status, err.body()
             self._record(token, method, params, failed=False)
             return 200, {"ok": True, "result": result}
 
