@@ -37,6 +37,7 @@ from bot.languages import DEFAULT_LANGUAGE
 from bot.tokens import hash_token, new_token, token_matches
 
 logger = logging.getLogger(__name__)
+MAX_SEQ = 2**31 - 1  # the largest INTEGER on PostgreSQL
 
 
 class ConversationNotFound(Exception):
@@ -143,7 +144,7 @@ class ConversationService:
         """Store, answer in order, return the stored message and its replies (the web channel waits for this)."""
         message, duplicate = await self.accept(inbound)
         if message.handled_at is None:
-            await self.process(message.conversation_id)
+            await self.process(message.conversation_id, up_to=message.seq)
         async with self.sessions() as session:
             replies = await transcript.replies_to(session, message.conversation_id, message.seq)
         return Outcome(transcript.chat_message(message), [transcript.chat_message(m) for m in replies], duplicate)
@@ -203,20 +204,21 @@ class ConversationService:
             raise DuplicateConflict(existing.external_id)
         return existing
 
-    async def process(self, conversation_id: str) -> None:
-        """Handle the conversation's unhandled messages in order, one turn at a time."""
+    async def process(self, conversation_id: str, up_to: int | None = None) -> None:
+        """Handle the conversation's unhandled messages in order, one turn at a time: all of them, or
+        those up to seq `up_to` (a web request answers as soon as its own message is answered)."""
         async with self.locks.hold(conversation_id):
-            while (pending := await self._next_pending(conversation_id)) is not None:
+            while (pending := await self._next_pending(conversation_id, up_to)) is not None:
                 await self._handle(conversation_id, pending)
 
-    async def _next_pending(self, conversation_id: str) -> _Pending | None:
+    async def _next_pending(self, conversation_id: str, up_to: int | None) -> _Pending | None:
         async with self.sessions() as session:
             row = (await session.execute(
                 select(Message.seq, Message.text, Message.payload, Message.language, Message.envelope,
                        Conversation.language, Conversation.state)
                 .join(Conversation, Conversation.id == Message.conversation_id)
                 .where(Message.conversation_id == conversation_id, Message.role == "person",
-                       Message.handled_at.is_(None))
+                       Message.handled_at.is_(None), Message.seq <= (up_to if up_to is not None else MAX_SEQ))
                 .order_by(Message.seq).limit(1))).first()
         return None if row is None else _Pending(*row)
 

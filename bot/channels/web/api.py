@@ -19,7 +19,7 @@ from bot.channels.web.schemas import ConversationCreate, ConversationCreated, Hi
 from bot.conversations.inbound import WEB, Inbound, InvalidMessage
 from bot.conversations.messages import ChatMessage
 from bot.conversations.models import Conversation
-from bot.conversations.service import ConversationNotFound, DuplicateConflict, InvalidToken
+from bot.conversations.service import MAX_SEQ, ConversationNotFound, DuplicateConflict, InvalidToken
 from bot.gateway.deps import ConversationsDep, EventsDep
 from bot.gateway.errors import ApiError, problems
 from bot.gateway.sse import event_stream, sse_response
@@ -27,7 +27,6 @@ from bot.gateway.sse import event_stream, sse_response
 router = APIRouter(prefix="/api/v1/conversations", tags=["chat"])
 
 MAX_BODY_BYTES = 32 * 1024  # 2,000 characters as \\uXXXX escapes, and room to spare
-MAX_SEQ = 2**31 - 1
 CONVERSATION_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 EVENT_ID = re.compile(r"^[0-9]{1,10}$")
 BEARER = {"WWW-Authenticate": "Bearer"}
