@@ -14,6 +14,7 @@ from bot.paths import ROOT
 
 PLACEHOLDER = "change-me"
 TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+WHATSAPP_GRAPH_VERSION = "v24.0"
 
 
 class Settings(BaseSettings):
@@ -45,6 +46,15 @@ class Settings(BaseSettings):
     public_base_url: str | None = None  # where Telegram reaches the gateway, e.g. https://chat.musterstadt.de
     telegram_api_base_url: str = "https://api.telegram.org"  # tests and staging: a local fake
 
+    # WhatsApp Business Cloud API (README "Connect WhatsApp"): off without an access token
+    whatsapp_access_token: SecretStr | None = None
+    whatsapp_app_secret: SecretStr | None = None  # signs the webhook's requests (X-Hub-Signature-256)
+    whatsapp_verify_token: SecretStr | None = None  # the webhook set-up handshake (hub.verify_token)
+    whatsapp_phone_number_id: str | None = None  # the business number's id in Meta's WhatsApp Manager
+    whatsapp_graph_version: str = WHATSAPP_GRAPH_VERSION  # the Graph API version the code is tested against
+    whatsapp_graph_base_url: str = "https://graph.facebook.com"  # tests and staging: a local fake
+    whatsapp_messages_per_second: float = 20.0  # pacing of sends, below the number's throughput
+
     @property
     def telegram_on(self) -> bool:
         return bool(self.telegram_bot_token and self.telegram_bot_token.get_secret_value())
@@ -69,6 +79,27 @@ class Settings(BaseSettings):
                 raise ValueError("TELEGRAM_WEBHOOK_SECRET must be set (and not a placeholder) for the webhook")
             if not self.public_base_url:
                 raise ValueError("PUBLIC_BASE_URL must say where Telegram reaches the gateway (webhook mode)")
+        return self
+
+    @property
+    def whatsapp_on(self) -> bool:
+        return bool(self.whatsapp_access_token and self.whatsapp_access_token.get_secret_value())
+
+    @model_validator(mode="after")
+    def _whatsapp_is_complete(self) -> Settings:
+        if not self.whatsapp_on:
+            return self
+        for name in ("whatsapp_app_secret", "whatsapp_verify_token"):
+            value: SecretStr | None = getattr(self, name)
+            secret = value.get_secret_value() if value else ""
+            if not secret or (self.environment == "production" and PLACEHOLDER in secret):
+                raise ValueError(f"{name.upper()} must be set (and not a placeholder) when WhatsApp is on")
+        if self.environment == "production" and PLACEHOLDER in self.whatsapp_access_token.get_secret_value():  # type: ignore[union-attr]
+            raise ValueError("WHATSAPP_ACCESS_TOKEN still has its placeholder value")
+        if not self.whatsapp_phone_number_id:
+            raise ValueError("WHATSAPP_PHONE_NUMBER_ID must name the business number (WhatsApp Manager)")
+        if not re.fullmatch(r"v\d+\.\d+", self.whatsapp_graph_version):
+            raise ValueError("WHATSAPP_GRAPH_VERSION looks like v24.0")
         return self
 
 

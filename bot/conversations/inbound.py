@@ -39,6 +39,7 @@ class Inbound:
     language: str | None = None  # a language the person picked in their client
     unsupported: str | None = None  # what was sent instead of text (photo, voice, sticker, ...): recorded only
     display_name: str | None = None  # the name the messenger shows for the sender (for staff)
+    identity: dict[str, str] | None = None  # the messenger's other ids of the sender (WhatsApp: wa_id, user_id)
     received_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
 

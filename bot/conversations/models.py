@@ -35,6 +35,12 @@ class Conversation(Base):
     sender: Mapped[str] = mapped_column(String(120))  # who writes, in the channel's terms (web: the id)
     display_name: Mapped[str | None] = mapped_column(String(120))  # the name the messenger shows (for staff)
     unreachable_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # e.g. blocked the bot
+    # the messenger's ids of the person besides `sender` (WhatsApp: wa_id, the business-scoped user_id)
+    identity: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    last_person_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # their latest message
+    # WhatsApp's 24-hour window: when a send found it closed, and when the person was invited to write back
+    window_closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    invited_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     language: Mapped[str | None] = mapped_column(String(5))
     state: Mapped[str] = mapped_column(String(10), default="bot")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -113,3 +119,14 @@ class Delivery(Base):
     external_ids: Mapped[list[str]] = mapped_column(JSON, default=list)  # the messenger's ids of what was sent
     error: Mapped[str | None] = mapped_column(String(300))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class SentPart(Base):
+    """A messenger's id of one message we sent, for its status reports (WhatsApp: sent, delivered, read,
+    failed). A long reply goes out in several parts; each points back to the stored reply."""
+
+    __tablename__ = "sent_parts"
+
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    message_id: Mapped[str] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)

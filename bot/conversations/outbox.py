@@ -8,8 +8,13 @@ conversation's messages in `seq` order, through the channel's `Sender`:
 - `Unreachable` (the person blocked the bot): the conversation is marked and nothing more is
   tried there; staff see it in the inbox;
 - `Undeliverable`: this message is refused for good (its error is kept), the next one goes;
+- `WaitForPerson` (WhatsApp's 24-hour window is closed; the sender has invited the person to write
+  back): this and the conversation's later replies are held until the person writes again
+  (`release_held`, called by the pipeline when it stores their message);
 - any other error (network, timeout): retried with growing pauses.
 Sending is at least once: a crash between the messenger's acceptance and our record sends again.
+A messenger that reports what happened to a message later (WhatsApp's statuses) gets its ids kept
+(`SentPart`); `record_status` moves the delivery forward, never back.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.conversations import states, transcript
 from bot.conversations.events import OUTBOX_CHANNEL, EventBroker
 from bot.conversations.messages import ChatMessage
-from bot.conversations.models import Conversation, Delivery, Message, as_utc, utcnow
+from bot.conversations.models import Conversation, Delivery, Message, SentPart, as_utc, utcnow
 from bot.conversations.states import DeliveryStatus
 
 logger = logging.getLogger(__name__)
@@ -49,7 +54,17 @@ class Undeliverable(Exception):
     """The messenger refused this one message for good."""
 
 
+class WaitForPerson(Exception):
+    """The messenger lets us write only after the person has written (WhatsApp's 24-hour window)."""
+
+    def __init__(self, invited: bool) -> None:
+        super().__init__("waiting for the person to write (the 24-hour window is closed)")
+        self.invited = invited  # the sender has just sent the invitation to write back
+
+
 class Sender(Protocol):
+    reports_status: bool  # the messenger reports delivery statuses later, by the ids `send` returns
+
     async def send(self, conversation: Conversation, message: ChatMessage) -> list[str]:
         """Send one stored reply; the messenger's ids of what it sent."""
         ...
@@ -123,21 +138,29 @@ class Outbox:
         except Undeliverable as exc:
             await self._finish(message_id, DeliveryStatus.FAILED, error=str(exc))
             return True
+        except WaitForPerson as exc:
+            await self._hold(conversation.id, invited=exc.invited, error=str(exc))
+            return False
         except Exception as exc:  # network errors, timeouts: try again later
             logger.warning("sending %s failed: %r", message_id, exc)
             await self._reschedule(message_id, None, type(exc).__name__)
             return False
-        await self._finish(message_id, DeliveryStatus.SENT, external_ids=external_ids)
+        await self._finish(message_id, DeliveryStatus.SENT, external_ids=external_ids,
+                           keep_ids=sender.reports_status)
         return True
 
     async def _finish(self, message_id: str, status: DeliveryStatus, *, error: str | None = None,
-                      external_ids: list[str] | None = None) -> None:
+                      external_ids: list[str] | None = None, keep_ids: bool = False) -> None:
         async with self.sessions() as session:
             delivery = await session.get(Delivery, message_id)
             if delivery is not None and states.advance_delivery(delivery, status):
                 delivery.attempts += 1
                 delivery.error = error[:300] if error else None
                 delivery.external_ids = external_ids or []
+                if keep_ids:
+                    for external_id in delivery.external_ids:
+                        await session.merge(SentPart(channel=delivery.channel, external_id=external_id,
+                                                     message_id=message_id))
                 await session.commit()
 
     async def _reschedule(self, message_id: str, seconds: float | None, error: str) -> None:
@@ -164,3 +187,54 @@ class Outbox:
                 states.advance_delivery(delivery, DeliveryStatus.UNREACHABLE)
                 delivery.error = error[:300]
             await session.commit()
+
+    async def _hold(self, conversation_id: str, *, invited: bool, error: str) -> None:
+        """The conversation's pending replies wait for the person; the window is noted closed."""
+        async with self.sessions() as session:
+            now = utcnow()
+            values: dict[str, dt.datetime] = {"window_closed_at": now}
+            if invited:
+                values["invited_at"] = now
+            await session.execute(update(Conversation).where(Conversation.id == conversation_id).values(**values))
+            for delivery in await session.scalars(select(Delivery).where(
+                    Delivery.conversation_id == conversation_id, Delivery.status == DeliveryStatus.PENDING)):
+                states.advance_delivery(delivery, DeliveryStatus.HELD)
+                delivery.error = error[:300]
+            await session.commit()
+
+    async def record_status(self, channel: str, external_id: str, status: DeliveryStatus, *,
+                            error: str | None = None, window_closed: bool = False) -> bool:
+        """A messenger's report on a message we sent; whether it changed anything. Reports that arrive
+        late, twice or out of order never move a delivery back. `window_closed`: the messenger took the
+        message but could not deliver it because the 24-hour window had closed: it is sent again once
+        the person has written (and invited to, by the sender)."""
+        async with self.sessions() as session:
+            part = await session.get(SentPart, (channel, external_id))
+            delivery = await session.get(Delivery, part.message_id) if part else None
+            if delivery is None:
+                return False
+            if window_closed:
+                changed = states.requeue_delivery(delivery)
+                if changed:
+                    delivery.next_attempt_at = utcnow()
+                    await session.execute(update(Conversation).where(Conversation.id == delivery.conversation_id)
+                                          .values(window_closed_at=utcnow()))
+            else:
+                changed = states.advance_delivery(delivery, status)
+            if changed and error:
+                delivery.error = error[:300]
+            await session.commit()
+        if changed and window_closed:
+            self.events.publish(OUTBOX_CHANNEL, {})
+        return changed
+
+
+async def release_held(session: AsyncSession, conversation_id: str) -> int:
+    """The person wrote: what was held for them is due now (inside the caller's transaction); how many."""
+    released = 0
+    for delivery in await session.scalars(select(Delivery).where(
+            Delivery.conversation_id == conversation_id, Delivery.status == DeliveryStatus.HELD)):
+        if states.requeue_delivery(delivery):
+            delivery.next_attempt_at, delivery.error = utcnow(), None
+            released += 1
+    return released

@@ -61,3 +61,18 @@ async def button_at(session: AsyncSession, conversation_id: str, seq: int, index
         Message.conversation_id == conversation_id, Message.seq == seq, Message.role != "person"))
     buttons = (envelope or {}).get("buttons") or []
     return Button.model_validate(buttons[index]) if 0 <= index < len(buttons) else None
+
+
+def button_ref(seq: int, index: int) -> str:
+    """How a messenger's button names what it stands for: `"<seq>:<index>"`, the reply that offered it and
+    where (at most 13 characters, never the payload itself); `button_at` looks it up in the conversation."""
+    return f"{seq}:{index}"
+
+
+def parse_button_ref(data: str) -> tuple[int, int] | None:
+    seq, sep, index = (data or "").partition(":")
+    if not sep or not seq.isascii() or not index.isascii() or not seq.isdigit() or not index.isdigit():
+        return None
+    if len(seq) > 10 or len(index) > 2:
+        return None
+    return int(seq), int(index)

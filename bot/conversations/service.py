@@ -25,13 +25,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import i18n
-from bot.conversations import payloads, states, transcript
-from bot.conversations.events import STAFF_CHANNEL, EventBroker, staff_event
+from bot.conversations import outbox, payloads, states, transcript
+from bot.conversations.events import OUTBOX_CHANNEL, STAFF_CHANNEL, EventBroker, staff_event
 from bot.conversations.handoffs import HandoffDesk
 from bot.conversations.inbound import WEB, Inbound, InvalidMessage, checked
 from bot.conversations.locks import ConversationLocks
 from bot.conversations.messages import Button, ChatMessage, Envelope, Kind, person_button
-from bot.conversations.models import Conversation, Message, Ticket, utcnow
+from bot.conversations.models import Conversation, Message, Ticket, as_utc, utcnow
 from bot.conversations.rasa_turn import RasaTurn, Reply
 from bot.languages import DEFAULT_LANGUAGE
 from bot.tokens import hash_token, new_token, token_matches
@@ -175,10 +175,15 @@ class ConversationService:
                 conversation.id, seq, text=button.title if button else str(text), payload=payload,
                 language=inbound.language, channel=inbound.channel, external_id=inbound.external_id,
                 unsupported=inbound.unsupported)
-            session.add(message)
-            conversation.unreachable_at = None  # whoever writes can be written to
+            released = await outbox.release_held(session, conversation.id)  # whoever writes gets what waited ...
+            session.add(message)  # (after the last query: a duplicate must fail at the commit, not at an autoflush)
+            conversation.unreachable_at = conversation.window_closed_at = None  # ... and can be written to
+            if conversation.last_person_at is None or as_utc(conversation.last_person_at) < inbound.received_at:
+                conversation.last_person_at = inbound.received_at  # (messengers may deliver out of order)
             if inbound.display_name:
                 conversation.display_name = inbound.display_name[:120]
+            if inbound.identity:
+                conversation.identity = {**(conversation.identity or {}), **inbound.identity}
             try:
                 await session.commit()
             except IntegrityError:  # the same message, stored by a delivery that ran at the same time
@@ -188,6 +193,8 @@ class ConversationService:
                     raise
                 return self._same(existing, text, payload), True
         self.events.publish(message.conversation_id, transcript.as_event(message))
+        if released:
+            self.events.publish(OUTBOX_CHANNEL, {})
         return message, False
 
     @staticmethod

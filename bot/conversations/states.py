@@ -115,17 +115,26 @@ class DeliveryStatus(StrEnum):
     READ = "read"
     FAILED = "failed"  # the messenger refused this message for good
     UNREACHABLE = "unreachable"  # the person cannot be reached there (blocked the bot, left)
+    HELD = "held"  # waits until the person writes again (WhatsApp's 24-hour window is closed)
 
 
 # a status report may only move a delivery forward; reports that arrive late or twice change nothing
 DELIVERY_NEXT: dict[DeliveryStatus, frozenset[DeliveryStatus]] = {
     DeliveryStatus.PENDING: frozenset({DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.READ,
-                                       DeliveryStatus.FAILED, DeliveryStatus.UNREACHABLE}),
+                                       DeliveryStatus.FAILED, DeliveryStatus.UNREACHABLE, DeliveryStatus.HELD}),
     DeliveryStatus.SENT: frozenset({DeliveryStatus.DELIVERED, DeliveryStatus.READ, DeliveryStatus.FAILED}),
     DeliveryStatus.DELIVERED: frozenset({DeliveryStatus.READ}),
     DeliveryStatus.READ: frozenset(),
     DeliveryStatus.FAILED: frozenset(),
     DeliveryStatus.UNREACHABLE: frozenset(),
+    DeliveryStatus.HELD: frozenset({DeliveryStatus.UNREACHABLE}),
+}
+# the two ways back to `pending`, neither of them a status report: the person wrote again, so what
+# was held for them is due (held -> pending); or the messenger took a message and reported later that
+# the window had been closed (sent -> pending: it is sent again, after the person has written)
+DELIVERY_REQUEUE: dict[DeliveryStatus, frozenset[DeliveryStatus]] = {
+    DeliveryStatus.HELD: frozenset({DeliveryStatus.PENDING}),
+    DeliveryStatus.SENT: frozenset({DeliveryStatus.PENDING}),
 }
 
 
@@ -134,4 +143,12 @@ def advance_delivery(delivery: HasStatus, to: DeliveryStatus) -> bool:
     if to not in DELIVERY_NEXT[DeliveryStatus(delivery.status)]:
         return False
     delivery.status = to.value
+    return True
+
+
+def requeue_delivery(delivery: HasStatus) -> bool:
+    """Make a held (or a sent but refused for a closed window) delivery due again; False if it is neither."""
+    if DeliveryStatus.PENDING not in DELIVERY_REQUEUE.get(DeliveryStatus(delivery.status), frozenset()):
+        return False
+    delivery.status = DeliveryStatus.PENDING.value
     return True

@@ -17,6 +17,7 @@ from bot.channels.telegram.api import router as telegram_router
 from bot.channels.web.api import router as chat_router
 from bot.channels.web.widget_script import router as widget_script_router
 from bot.channels.web.widget_strings import router as widget_router
+from bot.channels.whatsapp.api import router as whatsapp_router
 from bot.gateway.errors import json_error, validation_error
 from bot.gateway.health import router as health_router
 from bot.gateway.security_headers import SecurityHeaders
@@ -50,8 +51,8 @@ def create_app(settings: Settings | None = None, *, start: bool = True) -> FastA
             await stop_services(app.state.services, running)
 
     app = FastAPI(title="Willkommen gateway", version="0.2.0", lifespan=lifespan)
-    for router in (health_router, chat_router, telegram_router, staff_router, inbox_router, admin_router,
-                   widget_router, widget_script_router):
+    for router in (health_router, chat_router, telegram_router, whatsapp_router, staff_router, inbox_router,
+                   admin_router, widget_router, widget_script_router):
         app.include_router(router)
 
     @app.exception_handler(LoginRequired)

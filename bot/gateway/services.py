@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.whatsapp.channel import WhatsAppChannel, whatsapp_sender
 from bot.conversations.events import EventBroker
 from bot.conversations.handoffs import HandoffDesk
 from bot.conversations.locks import InProcessLocks
@@ -43,11 +44,12 @@ class Services:
     login_throttle: LoginThrottle
     outbox: Outbox
     telegram: TelegramChannel | None = None  # when TELEGRAM_BOT_TOKEN is set
+    whatsapp: WhatsAppChannel | None = None  # when WHATSAPP_ACCESS_TOKEN is set
 
     @property
     def channels(self) -> dict[str, bool]:
         """Which channels are on (for /health)."""
-        return {"web": True, "telegram": self.telegram is not None, "whatsapp": False}
+        return {"web": True, "telegram": self.telegram is not None, "whatsapp": self.whatsapp is not None}
 
 
 async def start_services(settings: Settings, *, engine: AsyncEngine | None = None,
@@ -67,8 +69,14 @@ async def start_services(settings: Settings, *, engine: AsyncEngine | None = Non
     conversations = ConversationService(sessions, RasaTurn(rasa), events, locks, desk, settings.max_message_chars)
     telegram = TelegramChannel(settings, conversations) if settings.telegram_on else None
     senders: dict[str, Sender] = {"telegram": telegram.sender} if telegram else {}
+    wa_sender = whatsapp_sender(settings, knowledge.site.whatsapp.reply_waiting_template) if (
+        settings.whatsapp_on) else None
+    if wa_sender is not None:
+        senders["whatsapp"] = wa_sender
+    outbox = Outbox(sessions, senders, events)
+    whatsapp = WhatsAppChannel(settings, conversations, outbox, wa_sender) if wa_sender else None
     return Services(settings, engine, sessions, knowledge, events, locks, rasa, desk, conversations,
-                    LoginThrottle(), Outbox(sessions, senders, events), telegram)
+                    LoginThrottle(), outbox, telegram, whatsapp)
 
 
 async def run_channels(services: Services) -> list[asyncio.Task[None]]:
@@ -88,5 +96,7 @@ async def stop_services(services: Services, running: list[asyncio.Task[None]] | 
         await asyncio.gather(*running, return_exceptions=True)
     if services.telegram is not None:
         await services.telegram.stop()
+    if services.whatsapp is not None:
+        await services.whatsapp.stop()
     await services.rasa.close()
     await services.engine.dispose()

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from bot.conversations.models import as_utc, utcnow
+from bot.conversations.models import Conversation, as_utc, utcnow
+from bot.conversations.reply_window import window_ends
 from bot.languages import NATIVE_NAMES
 
 LANGUAGES_DE = {"de": "Deutsch", "en": "Englisch", "ar": "Arabisch", "tr": "Türkisch", "uk": "Ukrainisch",
@@ -24,7 +25,8 @@ REASONS_DE = {"requested": "Person möchte einen Menschen", "emergency": "Notfal
               "technical": "technische Störung"}
 CHANNELS_DE = {"web": "Web-Chat", "telegram": "Telegram", "whatsapp": "WhatsApp"}
 DELIVERY_DE = {"pending": "wird gesendet", "sent": "gesendet", "delivered": "zugestellt", "read": "gelesen",
-               "failed": "nicht zugestellt", "unreachable": "nicht erreichbar"}
+               "failed": "nicht zugestellt", "unreachable": "nicht erreichbar",
+               "held": "wartet, bis die Person schreibt (24-Stunden-Fenster)"}
 ROLES_DE = {"person": "Person", "bot": "Assistent", "staff": "Team", "system": "System"}
 QUEUE_TABS = (("waiting", "Wartend"), ("mine", "Meine"), ("open", "Alle offenen"), ("resolved", "Abgeschlossen"))
 CANNED_REPLIES_FILE = Path(__file__).parent / "canned_replies.yml"
@@ -57,6 +59,19 @@ def ago(moment: dt.datetime | None, now: dt.datetime | None = None) -> str:
         return f"{minutes} Min."
     hours = minutes // 60
     return f"{hours} Std. {minutes % 60} Min." if hours < 48 else f"{hours // 24} Tage"
+
+
+def reply_window(conversation: Conversation) -> str:
+    """WhatsApp's 24-hour window as staff read it: open for how long, or closed and what happens."""
+    ends = window_ends(conversation)
+    if ends is not None:
+        left = int((ends - utcnow()).total_seconds() // 60)
+        return f"offen, noch {left // 60} Std. {left % 60} Min. (bis {clock(ends)})"
+    text = "geschlossen: Antworten werden zugestellt, sobald die Person wieder schreibt"
+    if conversation.invited_at and (conversation.last_person_at is None
+                                    or as_utc(conversation.invited_at) > as_utc(conversation.last_person_at)):
+        text += f"; Einladung (Vorlage) gesendet {clock(conversation.invited_at, True)}"
+    return text
 
 
 @cache

@@ -130,6 +130,27 @@ class InboxRouting(BaseModel):
         return self.by_topic.get(topic or "", self.default_office)
 
 
+class MessageTemplate(BaseModel):
+    """A WhatsApp message template the city had approved in WhatsApp Manager (README "Connect WhatsApp")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z0-9_]{1,512}$")
+    languages: dict[str, str] = Field(min_length=1, description="our language code -> the template's language code")
+
+    def language_for(self, language: str | None) -> str:
+        """The template language for the person's language: theirs when approved, else English, else any."""
+        return self.languages.get(language or "", self.languages.get("en", next(iter(self.languages.values()))))
+
+
+class WhatsAppSite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # sent when a reply waits because the 24-hour window closed: it asks the person to write back
+    reply_waiting_template: MessageTemplate = MessageTemplate(
+        name="willkommen_reply_waiting", languages={"de": "de", "en": "en"})
+
+
 class Site(BaseModel):
     """A city's deployment data: one file per city, no code change for a second one."""
 
@@ -142,6 +163,7 @@ class Site(BaseModel):
     contacts: dict[str, Contact]
     emergency_numbers: list[EmergencyNumber] = Field(min_length=1)
     inbox: InboxRouting = Field(default_factory=InboxRouting)
+    whatsapp: WhatsAppSite = Field(default_factory=WhatsAppSite)
 
     @model_validator(mode="after")
     def _welcome_center_known(self) -> Site:

@@ -69,3 +69,25 @@ def test_who_is_in_charge() -> None:
     assert states.staff_in_charge("waiting") and states.staff_in_charge("assigned")
     with pytest.raises(ValueError):
         states.staff_in_charge("resolved")  # not a conversation state: resolving gives it back to the bot
+
+
+def test_deliveries_only_move_forward_whatever_order_reports_arrive_in() -> None:
+    delivery = Row(status="pending")
+    for report in ("delivered", "sent", "read", "sent", "delivered", "failed"):
+        states.advance_delivery(delivery, states.DeliveryStatus(report))
+    assert delivery.status == "read"
+    failed = Row(status="sent")
+    assert states.advance_delivery(failed, states.DeliveryStatus.FAILED)
+    assert not states.advance_delivery(failed, states.DeliveryStatus.DELIVERED) and failed.status == "failed"
+
+
+def test_held_deliveries_wait_and_only_the_person_writing_or_a_closed_window_requeue() -> None:
+    held = Row(status="pending")
+    assert states.advance_delivery(held, states.DeliveryStatus.HELD)
+    for report in ("sent", "delivered", "read", "failed"):  # no status report moves a held reply
+        assert not states.advance_delivery(held, states.DeliveryStatus(report))
+    assert states.requeue_delivery(held) and held.status == "pending"
+    sent = Row(status="sent")
+    assert states.requeue_delivery(sent) and sent.status == "pending"  # Meta reported 131047 after taking it
+    for status in ("pending", "delivered", "read", "failed", "unreachable"):
+        assert not states.requeue_delivery(Row(status=status)), status

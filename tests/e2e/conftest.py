@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, R
 from bot.paths import KB_INDEX, TEST_ARTIFACTS
 from bot.tools.devstack import Stack, StackConfig
 from bot.tools.fake_telegram import FakeTelegram
+from bot.tools.fake_whatsapp import FakeWhatsApp
 
 
 def free_port() -> int:
@@ -24,6 +25,8 @@ def free_port() -> int:
 
 TELEGRAM_TOKEN = "424242:e2e-token"
 TELEGRAM_SECRET = "e2e-webhook-secret"
+WHATSAPP_APP_SECRET = "e2e-app-secret"
+WHATSAPP_VERIFY_TOKEN = "e2e-verify-token"
 
 
 @pytest.fixture(scope="session")
@@ -34,13 +37,25 @@ def fake_telegram() -> Iterator[FakeTelegram]:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, fake_telegram: FakeTelegram) -> Iterator[Stack]:
+def fake_whatsapp() -> Iterator[FakeWhatsApp]:
+    """Meta's Graph API (the WhatsApp Cloud API), faked on loopback for the whole run."""
+    with FakeWhatsApp() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, fake_telegram: FakeTelegram,
+          fake_whatsapp: FakeWhatsApp) -> Iterator[Stack]:
     var_dir = tmp_path_factory.mktemp("stack")
     telegram = {"TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
                 "TELEGRAM_MODE": "webhook", "PUBLIC_BASE_URL": "https://gateway.musterstadt.test",
                 "TELEGRAM_API_BASE_URL": fake_telegram.api_base_url.removesuffix("/bot")}
+    whatsapp = {"WHATSAPP_ACCESS_TOKEN": fake_whatsapp.access_token, "WHATSAPP_APP_SECRET": WHATSAPP_APP_SECRET,
+                "WHATSAPP_VERIFY_TOKEN": WHATSAPP_VERIFY_TOKEN,
+                "WHATSAPP_PHONE_NUMBER_ID": fake_whatsapp.phone_number_id,
+                "WHATSAPP_GRAPH_VERSION": fake_whatsapp.version, "WHATSAPP_GRAPH_BASE_URL": fake_whatsapp.base_url}
     config = StackConfig(port=free_port(), rasa_port=free_port(), action_port=free_port(), var_dir=var_dir,
-                         extra_env={"KB_INDEX_DIR": str(KB_INDEX), **telegram})
+                         extra_env={"KB_INDEX_DIR": str(KB_INDEX), **telegram, **whatsapp})
     with Stack(config) as stack:
         stack.start(stack.prepare())
         stack.wait_healthy(timeout=600)

@@ -10,19 +10,17 @@ the outbox (`TelegramSender`), staff replies included.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
-from collections.abc import Coroutine
-from typing import Any
 
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
-from bot.channels.telegram.render import parse_callback_data
+from bot.channels.background import BackgroundWork, quietly
 from bot.channels.telegram.sender import TelegramSender
 from bot.channels.telegram.updates import ALLOWED_UPDATES, CHANNEL, Tap, parse
 from bot.conversations.inbound import Inbound, InvalidMessage
+from bot.conversations.payloads import parse_button_ref
 from bot.conversations.service import ConversationService, DuplicateConflict
 from bot.settings import Settings
 
@@ -44,7 +42,7 @@ class TelegramChannel:
         self.application = builder.build()
         self.application.add_handler(TypeHandler(Update, self._polled))
         self.sender = TelegramSender(self.application.bot)
-        self._work: set[asyncio.Task[None]] = set()
+        self.work = BackgroundWork("telegram")
 
     @property
     def secret(self) -> str:
@@ -70,20 +68,7 @@ class TelegramChannel:
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
-        for task in list(self._work):
-            task.cancel()
-        await asyncio.gather(*self._work, return_exceptions=True)
-
-    def later(self, work: Coroutine[Any, Any, None]) -> None:
-        """Run after the webhook has answered; errors are logged, never lost silently."""
-        task = asyncio.create_task(work)
-        self._work.add(task)
-        task.add_done_callback(self._done)
-
-    def _done(self, task: asyncio.Task[None]) -> None:
-        self._work.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            logger.error("telegram: work after the webhook failed", exc_info=task.exception())
+        await self.work.stop()
 
     async def _polled(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.receive(update)
@@ -106,16 +91,16 @@ class TelegramChannel:
             logger.info("telegram: update %s not accepted: %s", update.update_id, exc)
             return
         if not duplicate or message.handled_at is None:
-            self.later(self.conversations.process(conversation_id))
+            self.work.later(self.conversations.process(conversation_id))
 
     async def _tap(self, tap: Tap) -> Inbound | None:
         """A button we sent: acknowledged at once, its keyboard taken away, its payload looked up."""
         bot = self.application.bot
-        self.later(_quietly(bot.answer_callback_query(tap.query_id)))
+        self.work.later(quietly(bot.answer_callback_query(tap.query_id), "telegram"))
         if tap.message_id is not None:
-            self.later(_quietly(bot.edit_message_reply_markup(chat_id=tap.chat_id, message_id=tap.message_id,
-                                                              reply_markup=None)))
-        where = parse_callback_data(tap.data)
+            self.work.later(quietly(bot.edit_message_reply_markup(chat_id=tap.chat_id, message_id=tap.message_id,
+                                                                  reply_markup=None), "telegram"))
+        where = parse_button_ref(tap.data)
         button = await self.conversations.offered_button(CHANNEL, str(tap.chat_id), *where) if where else None
         if button is None:  # not a button this chat was offered
             logger.info("telegram: unknown button %r in chat %s", tap.data, tap.chat_id)
@@ -123,10 +108,3 @@ class TelegramChannel:
         return Inbound(channel=CHANNEL, external_id=f"cb:{tap.query_id}", sender=str(tap.chat_id),
                        payload=button.payload, language=tap.language, display_name=tap.display_name)
 
-
-async def _quietly(call: Coroutine[Any, Any, Any]) -> None:
-    """A courtesy call (acknowledging a tap, removing a used keyboard): failing it changes nothing."""
-    try:
-        await call
-    except Exception as exc:
-        logger.info("telegram: %r", exc)

@@ -37,6 +37,8 @@ MID_MESSAGE_RETRIES = 3  # a long reply already half sent waits for Telegram ins
 
 
 class TelegramSender:
+    reports_status = False  # the Bot API does not report delivery or reading
+
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 

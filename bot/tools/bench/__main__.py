@@ -24,13 +24,14 @@ from pathlib import Path
 
 from bot.paths import ROOT
 from bot.tools.bench.load import MESSAGES_PER_CONVERSATION, chat_load, message_mix, rasa_load, script
+from bot.tools.bench.messengers import telegram_load, whatsapp_load
 from bot.tools.bench.report import write_report
-from bot.tools.bench.telegram import telegram_load
 from bot.tools.devstack import RASA_BIN, Stack, StackConfig, ensure_model, rasa_env, read_env_file
 from bot.tools.fake_telegram import FakeTelegram
+from bot.tools.fake_whatsapp import FakeWhatsApp
 
 LEVELS = {1: 20, 10: 80, 50: 200}  # concurrent conversations -> conversations of 5 messages
-TELEGRAM_CHATS, TELEGRAM_CHATS_QUICK = 200, 40  # new chats of one message, 10 at once
+TELEGRAM_CHATS, TELEGRAM_CHATS_QUICK = 200, 40  # new chats (Telegram, WhatsApp) of one message, 10 at once
 BENCH_SECRET = "bench-webhook-secret"  # noqa: S105  (the fake only)
 QUICK_LEVELS = {1: 4, 10: 20, 50: 50}
 OUT = ROOT / "reports" / "bench"
@@ -63,6 +64,13 @@ def telegram_env(fake: FakeTelegram) -> dict[str, str]:
     return {"TELEGRAM_BOT_TOKEN": "777:bench", "TELEGRAM_WEBHOOK_SECRET": BENCH_SECRET, "TELEGRAM_MODE": "webhook",
             "PUBLIC_BASE_URL": "https://gateway.bench.test",
             "TELEGRAM_API_BASE_URL": fake.api_base_url.removesuffix("/bot")}
+
+
+def whatsapp_env(fake: FakeWhatsApp) -> dict[str, str]:
+    """The stack's WhatsApp channel, talking to the fake Graph API."""
+    return {"WHATSAPP_ACCESS_TOKEN": fake.access_token, "WHATSAPP_APP_SECRET": BENCH_SECRET,
+            "WHATSAPP_VERIFY_TOKEN": BENCH_SECRET, "WHATSAPP_PHONE_NUMBER_ID": fake.phone_number_id,
+            "WHATSAPP_GRAPH_VERSION": fake.version, "WHATSAPP_GRAPH_BASE_URL": fake.base_url}
 
 
 def rss_mb(pid: int) -> float:
@@ -149,9 +157,9 @@ def main(argv: list[str] | None = None) -> int:
             tokens = read_env_file(ROOT / "var" / "secrets.env")
             report["speed"] = asyncio.run(speed(args.url, args.rasa_url, tokens, levels))
         else:
-            fake = FakeTelegram().start()
+            fake, fake_wa = FakeTelegram().start(), FakeWhatsApp().start()
             config = StackConfig(port=free_port(), rasa_port=free_port(), action_port=free_port(),
-                                 extra_env=telegram_env(fake))
+                                 extra_env={**telegram_env(fake), **whatsapp_env(fake_wa)})
             with Stack(config) as stack:
                 model = ensure_model()
                 started = time.monotonic()
@@ -163,11 +171,14 @@ def main(argv: list[str] | None = None) -> int:
                 report["footprint_idle"] = footprint(pids)
                 report["speed"] = asyncio.run(speed(config.gateway_url, f"http://127.0.0.1:{config.rasa_port}",
                                                     stack.env(), levels))
+                chats = TELEGRAM_CHATS_QUICK if args.quick else TELEGRAM_CHATS
                 report["telegram"] = {"10": asyncio.run(telegram_load(
-                    config.gateway_url, BENCH_SECRET, fake, 10, TELEGRAM_CHATS_QUICK if args.quick else TELEGRAM_CHATS,
-                    message_mix()))}
+                    config.gateway_url, BENCH_SECRET, fake, 10, chats, message_mix()))}
+                report["whatsapp"] = {"10": asyncio.run(whatsapp_load(
+                    config.gateway_url, BENCH_SECRET, fake_wa, 10, chats, message_mix()))}
                 report["footprint_after_load"] = footprint(pids)
             fake.stop()
+            fake_wa.stop()
             report["rasa_train_cold_s"] = training_seconds()
             report["kb_index_cold_s"] = index_seconds()
             report["start_to_healthy_cold_s_estimate"] = round(

@@ -52,24 +52,35 @@ def _ok(good: bool) -> str:
     return "met" if good else "**not met**"
 
 
-def telegram_section(report: dict) -> list[str]:
-    telegram = report.get("telegram")
-    if not telegram:
-        return []
-    lines = ["## Telegram", "",
-             "New chats post one message each to `POST /channels/telegram/webhook` as Telegram would (with the "
-             "secret header); a message's latency runs from the POST to the first `sendMessage` for that chat at "
-             "the fake Bot API on loopback (`bot/tools/fake_telegram.py`), i.e. through Rasa, the action "
-             "server, the outbox and python-telegram-bot's HTTP client. The web row beside it is the 5-message "
-             "conversations above at the same concurrency.", "",
-             "| chats at once | messages | Telegram p50 / p95 ms | msg/s | errors | web p50 / p95 ms |",
-             "|---|---|---|---|---|---|"]
-    for level, row in telegram.items():
-        web = report["speed"].get(level, {}).get("ours", {})
-        lines.append(f"| {level} | {row['messages']} | {row['p50_ms']} / {row['p95_ms']} | "
-                     f"{row['messages_per_second']} | {row['errors']} | {web.get('p50_ms', '–')} / "
-                     f"{web.get('p95_ms', '–')} |")
-    return [*lines, ""]
+MESSENGERS = {
+    "telegram": ("Telegram", "`POST /channels/telegram/webhook` as Telegram would (with the secret header)",
+                 "the first `sendMessage` for that chat at the fake Bot API (`bot/tools/fake_telegram.py`)",
+                 "python-telegram-bot's HTTP client"),
+    "whatsapp": ("WhatsApp", "`POST /channels/whatsapp/webhook` as Meta would (signed with the app secret)",
+                 "the first message to that number at the fake Graph API (`bot/tools/fake_whatsapp.py`)",
+                 "our Graph client"),
+}
+
+
+def messenger_sections(report: dict) -> list[str]:
+    lines: list[str] = []
+    for key, (name, post, first, client) in MESSENGERS.items():
+        rows = report.get(key)
+        if not rows:
+            continue
+        lines += [f"## {name}", "",
+                  f"New chats post one message each to {post}; a message's latency runs from the POST to {first} "
+                  f"on loopback, i.e. through Rasa, the action server, the outbox and {client}. The web row beside "
+                  "it is the 5-message conversations above at the same concurrency.", "",
+                  f"| chats at once | messages | {name} p50 / p95 ms | msg/s | errors | web p50 / p95 ms |",
+                  "|---|---|---|---|---|---|"]
+        for level, row in rows.items():
+            web = report["speed"].get(level, {}).get("ours", {})
+            lines.append(f"| {level} | {row['messages']} | {row['p50_ms']} / {row['p95_ms']} | "
+                         f"{row['messages_per_second']} | {row['errors']} | {web.get('p50_ms', '–')} / "
+                         f"{web.get('p95_ms', '–')} |")
+        lines.append("")
+    return lines
 
 
 def write_report(report: dict, docs: Path) -> None:
@@ -125,7 +136,7 @@ def write_report(report: dict, docs: Path) -> None:
               "- run Rasa with more workers on a machine with more cores (the in-process lock store must then "
               "become Redis);",
               "- move the load generator off the measured machine.", "",
-              *telegram_section(report), "## Footprint", "", "| process | idle MB | after load MB |", "|---|---|---|"]
+              *messenger_sections(report), "## Footprint", "", "| process | idle MB | after load MB |", "|---|---|---|"]
     for name in idle["rss_mb"]:
         lines.append(f"| {name} | {idle['rss_mb'][name]} | {loaded['rss_mb'][name]} |")
     lines += [f"| **total** | {idle['total_mb']} | {loaded['total_mb']} |", "",

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
-from sqlalchemy import func, select
 
-from bot.conversations.models import Delivery
 from bot.gateway.app import create_app
 from bot.gateway.services import run_channels, start_services, stop_services
 from bot.knowledge.loader import KnowledgeBase
 from bot.settings import Settings
 from bot.tools.fake_telegram import FakeTelegram
 from tests.support.app import empty_the_database
+from tests.support.waiting import eventually, outbox_settled
+
+__all__ = ["eventually", "outbox_settled"]
 
 SECRET = "test-webhook-secret_1"
 TOKEN = "123456:TEST-token"
@@ -69,25 +69,3 @@ def text_update(update_id: int, text: str, *, chat: int = CHAT, message_id: int 
 async def deliver(client: httpx.AsyncClient, update: dict[str, Any], secret: str | None = SECRET) -> httpx.Response:
     headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
     return await client.post("/channels/telegram/webhook", json=update, headers=headers)
-
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], within: float = 10.0) -> None:
-    """Wait for a condition the background work will make true (checked every 50 ms)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not await check():
-        if loop.time() > deadline:
-            raise AssertionError(f"still not true after {within} s: {check.__doc__ or check}")
-        await asyncio.sleep(0.05)
-
-
-async def outbox_settled(app: FastAPI) -> None:
-    """Wait until the outbox has recorded every send (it records right after Telegram's answer)."""
-
-    async def nothing_pending() -> bool:
-        async with app.state.services.sessions() as session:
-            return not await session.scalar(
-                select(func.count()).select_from(Delivery).where(Delivery.status == "pending"))
-
-    await eventually(nothing_pending)

@@ -2,8 +2,10 @@
 
 import datetime as dt
 
-from bot.channels.telegram.render import MAX_CHARS, RLM, chunks, parse_callback_data, render
+from bot.channels.telegram.render import MAX_CHARS, render
+from bot.channels.text_layout import RLM, chunks
 from bot.conversations.messages import Button, ChatMessage, SourceRef
+from bot.conversations.payloads import parse_button_ref as parse_callback_data
 
 
 def message(text: str, **fields) -> ChatMessage:
@@ -42,7 +44,7 @@ def test_a_long_reply_is_split_at_paragraphs_and_the_keyboard_goes_last() -> Non
 
 
 def test_one_paragraph_over_the_limit_is_split_by_words() -> None:
-    parts = chunks(["wort " * 2000])
+    parts = chunks(["wort " * 2000], MAX_CHARS)
     assert len(parts) == 3 and all(len(p) <= MAX_CHARS for p in parts) and all(not p.startswith(" ") for p in parts)
 
 
