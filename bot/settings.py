@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from limits import parse_many
 from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -30,6 +31,14 @@ class Settings(BaseSettings):
     staff_api_token: SecretStr = SecretStr(PLACEHOLDER + "-staff-token")  # staff JSON API (until the inbox)
     rasa_timeout_seconds: float = 30.0
     action_server_url: str = "http://127.0.0.1:5055"
+
+    # rate limits (README "Rate limits"), in the notation of the `limits` library; shared through Redis when
+    # REDIS_URL is set (several gateway workers), in memory otherwise
+    redis_url: str | None = None
+    rate_new_conversations: str = "10/minute;60/hour"  # per client address
+    rate_messages: str = "20/minute;300/hour"  # per conversation
+    rate_messages_per_address: str = "60/minute;1000/hour"  # per client address, or per messenger sender
+    rate_logins: str = "10/minute;100/hour"  # inbox logins per client address
 
     max_message_chars: int = 2000
     expected_staff_reply_minutes: int = 30
@@ -58,6 +67,20 @@ class Settings(BaseSettings):
     @property
     def telegram_on(self) -> bool:
         return bool(self.telegram_bot_token and self.telegram_bot_token.get_secret_value())
+
+    @property
+    def rate_rules(self) -> dict[str, str]:
+        return {"new_conversations": self.rate_new_conversations, "messages": self.rate_messages,
+                "messages_per_address": self.rate_messages_per_address, "logins": self.rate_logins}
+
+    @model_validator(mode="after")
+    def _rates_readable(self) -> Settings:
+        for name, rule in self.rate_rules.items():
+            try:
+                parse_many(rule)
+            except ValueError:
+                raise ValueError(f"RATE_{name.upper()} is not a rate such as '10/minute;60/hour'") from None
+        return self
 
     @model_validator(mode="after")
     def _no_placeholder_secrets_in_production(self) -> Settings:

@@ -1,6 +1,6 @@
-"""Work a messenger channel runs after its webhook has answered: tracked, logged when it fails, given a
-few seconds to finish at shutdown and then cancelled (what is not done then is still in the database and
-done after the restart)."""
+"""What every messenger channel does around the core: work after its webhook has answered (tracked,
+logged when it fails, given a few seconds to finish at shutdown and then cancelled: what is not done
+then is still in the database and done after the restart), and its senders' rate limit."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ import asyncio
 import logging
 from collections.abc import Coroutine
 from typing import Any
+
+from bot.conversations.service import ConversationService
+from bot.gateway.rate_limits import Limited, RateLimits
 
 logger = logging.getLogger(__name__)
 
@@ -42,3 +45,17 @@ async def quietly(call: Coroutine[Any, Any, Any], name: str) -> None:
         await call
     except Exception as exc:
         logger.info("%s: %r", name, exc)
+
+
+async def within_limits(limits: RateLimits, conversations: ConversationService, channel: str, sender: str,
+                        conversation_id: str) -> bool:
+    """Whether a messenger's message may go on. One over the sender's limit is dropped (the webhook still
+    answers 200, or the messenger would deliver it again and again); the person is told once per window."""
+    try:
+        await limits.check("messages", f"{channel}:{sender}")
+    except Limited:
+        logger.warning("%s: a sender is over the message limit; their message is dropped", channel)
+        if await limits.told_once(f"{channel}:{sender}"):
+            await conversations.tell(conversation_id, "rate_limited")
+        return False
+    return True

@@ -122,6 +122,17 @@ class ConversationService:
                 Conversation.channel == channel, Conversation.sender == sender))
             return await payloads.button_at(session, conversation_id, seq, index) if conversation_id else None
 
+    async def tell(self, conversation_id: str, key: str) -> None:
+        """A notice from the system in the conversation's language (e.g. a rate limit), not an answer to anything."""
+        async with self.sessions() as session:
+            conversation = await session.get(Conversation, conversation_id)
+            if conversation is None:
+                raise ConversationNotFound(conversation_id)
+            notice = system_envelope(key, conversation.language)
+            stored = await transcript.append_replies(session, conversation, [notice])
+            await session.commit()
+        transcript.publish(self.events, stored)
+
     async def authenticate(self, conversation_id: str, token: str) -> Conversation:
         async with self.sessions() as session:
             conversation = await session.get(Conversation, conversation_id)

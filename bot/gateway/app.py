@@ -20,6 +20,7 @@ from bot.channels.web.widget_strings import router as widget_router
 from bot.channels.whatsapp.api import router as whatsapp_router
 from bot.gateway.errors import json_error, validation_error
 from bot.gateway.health import router as health_router
+from bot.gateway.same_origin import SameOriginInbox
 from bot.gateway.security_headers import SecurityHeaders
 from bot.gateway.services import run_channels, start_services, stop_services
 from bot.inbox.admin_pages import router as admin_router
@@ -50,7 +51,11 @@ def create_app(settings: Settings | None = None, *, start: bool = True) -> FastA
         finally:
             await stop_services(app.state.services, running)
 
-    app = FastAPI(title="Willkommen gateway", version="0.2.0", lifespan=lifespan)
+    # the API's self-description only where people develop it, not on a city's public gateway
+    documented = settings.environment != "production"
+    app = FastAPI(title="Willkommen gateway", version="0.2.0", lifespan=lifespan,
+                  docs_url="/docs" if documented else None, redoc_url=None,
+                  openapi_url="/openapi.json" if documented else None)
     for router in (health_router, chat_router, telegram_router, whatsapp_router, staff_router, inbox_router,
                    admin_router, widget_router, widget_script_router):
         app.include_router(router)
@@ -74,6 +79,7 @@ def create_app(settings: Settings | None = None, *, start: bool = True) -> FastA
     if settings.widget_origins:  # the widget embedded on the city's own site talks to the chat API
         app.add_middleware(CORSMiddleware, allow_origins=settings.widget_origins, allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type", "Last-Event-ID"], max_age=600)
+    app.add_middleware(SameOriginInbox, public_base_url=settings.public_base_url)
     app.add_middleware(SecurityHeaders)
 
     @app.get("/favicon.ico", include_in_schema=False)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversations.events import EventBroker
 from bot.conversations.service import ConversationService
+from bot.gateway.rate_limits import Limited, RateLimits
 from bot.gateway.services import Services
 from bot.knowledge.loader import KnowledgeBase
 from bot.settings import Settings
@@ -44,8 +45,22 @@ def get_knowledge(services: ServicesDep) -> KnowledgeBase:
     return services.knowledge
 
 
+def get_rate_limits(services: ServicesDep) -> RateLimits:
+    return services.rate_limits
+
+
+def client_address(request: Request) -> str:
+    """Who is asking, for the rate limits: the client's address (the proxy's, unless uvicorn trusts it)."""
+    return request.client.host if request.client else "unknown"
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 ConversationsDep = Annotated[ConversationService, Depends(get_conversations)]
 EventsDep = Annotated[EventBroker, Depends(get_events)]
 KnowledgeDep = Annotated[KnowledgeBase, Depends(get_knowledge)]
+RateLimitsDep = Annotated[RateLimits, Depends(get_rate_limits)]
+ClientAddress = Annotated[str, Depends(client_address)]
+
+__all__ = ["ClientAddress", "ConversationsDep", "EventsDep", "KnowledgeDep", "Limited", "RateLimitsDep",
+           "ServicesDep", "SessionDep", "SettingsDep"]

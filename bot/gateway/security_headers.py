@@ -3,6 +3,8 @@
 The Content-Security-Policy is strict: scripts, styles and connections only from the gateway
 itself, no inline scripts or styles, no plugins, no framing by other sites. The widget and the
 inbox are built to work under it; a regression shows up as a blocked script in the browser tests.
+Everything but static files is `Cache-Control: no-store`: conversations, tickets and health must
+not stay in a browser's or a proxy's cache.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ HEADERS = [
     (b"x-frame-options", b"SAMEORIGIN"),
 ]
 
+NO_STORE = (b"cache-control", b"no-store")
+CACHEABLE = ("/static/", "/favicon.ico")  # the widget's script and styles, the inbox's assets
+
 
 class SecurityHeaders:
     def __init__(self, app: ASGIApp) -> None:
@@ -39,10 +44,13 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        cacheable = str(scope.get("path", "")).startswith(CACHEABLE)
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
-                message["headers"] = [*message.get("headers", []),
+                extra = [] if cacheable or b"cache-control" in present else [NO_STORE]
+                message["headers"] = [*message.get("headers", []), *extra,
                                       *[(name, value) for name, value in HEADERS if name not in present]]
             await send(message)
 

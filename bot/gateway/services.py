@@ -22,8 +22,8 @@ from bot.conversations.rasa_client import RasaClient
 from bot.conversations.rasa_turn import RasaTurn
 from bot.conversations.service import ConversationService
 from bot.db import make_engine, make_sessionmaker
+from bot.gateway.rate_limits import RateLimits
 from bot.inbox.accounts import Accounts
-from bot.inbox.throttle import LoginThrottle
 from bot.knowledge.loader import KnowledgeBase, load
 from bot.settings import Settings
 
@@ -41,7 +41,7 @@ class Services:
     rasa: RasaClient
     desk: HandoffDesk
     conversations: ConversationService
-    login_throttle: LoginThrottle
+    rate_limits: RateLimits
     outbox: Outbox
     telegram: TelegramChannel | None = None  # when TELEGRAM_BOT_TOKEN is set
     whatsapp: WhatsAppChannel | None = None  # when WHATSAPP_ACCESS_TOKEN is set
@@ -67,16 +67,17 @@ async def start_services(settings: Settings, *, engine: AsyncEngine | None = Non
                       timeout=settings.rasa_timeout_seconds)
     desk = HandoffDesk(knowledge.site, settings.expected_staff_reply_minutes)
     conversations = ConversationService(sessions, RasaTurn(rasa), events, locks, desk, settings.max_message_chars)
-    telegram = TelegramChannel(settings, conversations) if settings.telegram_on else None
+    limits = RateLimits(settings.rate_rules, settings.redis_url)
+    telegram = TelegramChannel(settings, conversations, limits) if settings.telegram_on else None
     senders: dict[str, Sender] = {"telegram": telegram.sender} if telegram else {}
     wa_sender = whatsapp_sender(settings, knowledge.site.whatsapp.reply_waiting_template) if (
         settings.whatsapp_on) else None
     if wa_sender is not None:
         senders["whatsapp"] = wa_sender
     outbox = Outbox(sessions, senders, events)
-    whatsapp = WhatsAppChannel(settings, conversations, outbox, wa_sender) if wa_sender else None
+    whatsapp = WhatsAppChannel(settings, conversations, outbox, wa_sender, limits) if wa_sender else None
     return Services(settings, engine, sessions, knowledge, events, locks, rasa, desk, conversations,
-                    LoginThrottle(), outbox, telegram, whatsapp)
+                    limits, outbox, telegram, whatsapp)
 
 
 async def run_channels(services: Services) -> list[asyncio.Task[None]]:
@@ -99,4 +100,5 @@ async def stop_services(services: Services, running: list[asyncio.Task[None]] | 
     if services.whatsapp is not None:
         await services.whatsapp.stop()
     await services.rasa.close()
+    await services.rate_limits.close()
     await services.engine.dispose()

@@ -38,6 +38,21 @@ def language_label(code: str | None) -> str:
         return "unbekannt"
     return f"{LANGUAGES_DE.get(code, code)} ({NATIVE_NAMES.get(code, code)})"
 
+# what a person's text may carry to turn the staff's view around: explicit overrides are shown as what they
+# are, embeddings and isolates dropped (each message is shown in its own element with dir="auto")
+BIDI_SHOWN = {"\u202d": "[LRO]", "\u202e": "[RLO]"}
+BIDI_DROPPED = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u2066\u2067\u2068\u2069"))
+
+
+def neutral_bidi(value: object) -> object:
+    """Every value a template prints (Jinja's `finalize`): bidirectional controls neutralised."""
+    if not isinstance(value, str):
+        return value
+    value = value.translate(BIDI_DROPPED)
+    for char, shown in BIDI_SHOWN.items():
+        value = value.replace(char, shown)
+    return value
+
 
 def clock(moment: dt.datetime | str | None, with_date: bool = False) -> str:
     """A stored UTC time as the office's local time: `14:05` or `21.11.2026 14:05`."""

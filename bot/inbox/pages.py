@@ -6,6 +6,7 @@ office's tickets only (another office's ticket is a 404, not a 403: its existenc
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 from typing import Annotated
@@ -16,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from bot.conversations.events import STAFF_CHANNEL
-from bot.gateway.deps import EventsDep, KnowledgeDep, ServicesDep, SessionDep, SettingsDep
+from bot.gateway.deps import EventsDep, KnowledgeDep, Limited, ServicesDep, SessionDep, SettingsDep, client_address
 from bot.gateway.sse import event_stream, sse_response
 from bot.inbox import labels
 from bot.inbox.accounts import Accounts
@@ -54,19 +55,25 @@ async def login(request: Request, session: SessionDep, settings: SettingsDep, se
                 username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
                 csrf_token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/inbox/") -> Response:  # noqa: A002
     check_csrf(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE))  # double submit: no session yet
-    throttle = services.login_throttle
-    if throttle.locked(username):
-        return render(request, "login.html", None, status_code=status.HTTP_429_TOO_MANY_REQUESTS,
-                      login_csrf=csrf_token, next=_safe_next(next),
-                      error="Zu viele fehlgeschlagene Anmeldungen: Dieses Konto ist für 15 Minuten gesperrt.")
+    limits = services.rate_limits
+    try:  # many attempts from one address are refused; failures on one account only slow it down
+        await limits.check("logins", client_address(request))
+    except Limited as exc:
+        refused = render(request, "login.html", None, status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+                         login_csrf=csrf_token, next=_safe_next(next),
+                         error=f"Zu viele Anmeldeversuche von dieser Adresse. Bitte in {exc.retry_after} Sekunden "
+                               "erneut versuchen.")
+        refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
+    await asyncio.sleep(await limits.login_delay(username))
     accounts = Accounts(session)
     user = await accounts.authenticate(username, password)
     if user is None:
-        throttle.failed(username)
+        await limits.login_failed(username)
         return render(request, "login.html", None, status_code=status.HTTP_401_UNAUTHORIZED,
                       login_csrf=csrf_token, next=_safe_next(next),
                       error="Benutzername oder Passwort stimmt nicht (oder das Konto ist deaktiviert).")
-    throttle.succeeded(username)
+    await limits.login_succeeded(username)
     token = await accounts.start_session(user)
     response = see_other(_safe_next(next))
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", path="/",

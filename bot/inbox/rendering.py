@@ -22,6 +22,7 @@ templates.env.globals.update(labels=labels, languages=SUPPORTED_LANGUAGES, topic
 templates.env.filters["ago"] = labels.ago
 templates.env.filters["clock"] = labels.clock
 templates.env.filters["language"] = labels.language_label
+templates.env.finalize = labels.neutral_bidi  # a person's text cannot turn the staff's view around
 
 
 def render(request: Request, name: str, staff: Staff | None, status_code: int = 200, **context: Any) -> HTMLResponse:

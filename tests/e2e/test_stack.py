@@ -21,12 +21,10 @@ MESSAGE_KEYS = {"seq", "id", "role", "kind", "text", "language", "topic", "kb_id
                 "ticket", "payload", "reply_to", "created_at"}
 
 
-def test_health_reports_rasa_model_and_action_server(gateway: httpx.Client) -> None:
+def test_health_reports_rasa_and_the_action_server_in_status_words(gateway: httpx.Client) -> None:
     response = gateway.get("/health")
     assert response.status_code == 200
-    checks = response.json()["checks"]
-    assert checks["rasa"]["ok"] and checks["rasa"]["model"].startswith("willkommen-")
-    assert checks["action_server"]["ok"]
+    assert response.json()["checks"] == {"rasa": "ok", "action_server": "ok"}
 
 
 def test_german_greeting_gets_a_german_envelope(person: Person) -> None:

@@ -1,4 +1,4 @@
-"""The inbox's logins, sessions, CSRF, lockout and administration."""
+"""The inbox's logins, sessions, CSRF, login delays and administration."""
 
 
 
@@ -99,14 +99,12 @@ async def test_an_admin_moves_an_agent_to_another_office_and_what_they_see_follo
     assert (await client.get(f"/inbox/tickets/{number}", headers=HTML)).status_code == 200
 
 
-async def test_five_wrong_passwords_lock_the_account_for_a_while(client, accounts) -> None:
+async def test_wrong_passwords_slow_an_account_down_but_never_lock_out_its_owner(client, accounts) -> None:
     form = await client.get("/inbox/login")
     token = CSRF.search(form.text).group(1)
-    for _ in range(5):
+    for _ in range(3):  # a stranger guessing (the first three failures cost no delay)
         wrong = await client.post("/inbox/login", data={"username": "anna", "password": "guess-guess-guess",
                                                         "csrf_token": token})
         assert wrong.status_code == 401
-    locked = await client.post("/inbox/login", data={"username": "Anna", "password": PASSWORD, "csrf_token": token})
-    assert locked.status_code == 429 and "gesperrt" in locked.text
-    assert (await client.post("/inbox/login", data={"username": "bora", "password": PASSWORD,
-                                                    "csrf_token": token})).status_code == 303
+    owner = await client.post("/inbox/login", data={"username": "Anna", "password": PASSWORD, "csrf_token": token})
+    assert owner.status_code == 303  # no lock a stranger could put on the account

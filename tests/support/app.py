@@ -24,6 +24,9 @@ from bot.knowledge.loader import KnowledgeBase, load
 from bot.paths import ROOT
 from bot.settings import Settings
 
+# the rate limits out of the way; tests/gateway/test_rate_limits.py sets them low on purpose
+UNLIMITED = {f"rate_{rule}": "100000/minute" for rule in ("new_conversations", "messages", "messages_per_address",
+                                                          "logins")}
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/willkommen_test")
 
 
@@ -74,7 +77,8 @@ def knowledge_base() -> KnowledgeBase:
 def settings(database_url: str) -> Settings:
     port = closed_port()
     return Settings(environment="test", database_url=database_url, rasa_url=f"http://127.0.0.1:{port}",
-                    action_server_url=f"http://127.0.0.1:{port}", rasa_timeout_seconds=2, max_message_chars=2000)
+                    action_server_url=f"http://127.0.0.1:{port}", rasa_timeout_seconds=2, max_message_chars=2000,
+                    **UNLIMITED)
 
 
 @pytest.fixture
@@ -98,7 +102,8 @@ def services_of(app: FastAPI) -> Services:
     return services
 
 
-LIVE_TABLES = ("audit_log", "ticket_notes", "staff_sessions", "staff_users", "deliveries", "messages", "tickets",
+LIVE_TABLES = ("audit_log", "ticket_notes", "staff_sessions", "staff_users", "sent_parts", "deliveries", "messages",
+               "tickets",
                "conversations")
 
 

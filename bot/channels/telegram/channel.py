@@ -16,12 +16,13 @@ import os
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
-from bot.channels.background import BackgroundWork, quietly
+from bot.channels.background import BackgroundWork, quietly, within_limits
 from bot.channels.telegram.sender import TelegramSender
 from bot.channels.telegram.updates import ALLOWED_UPDATES, CHANNEL, Tap, parse
 from bot.conversations.inbound import Inbound, InvalidMessage
 from bot.conversations.payloads import parse_button_ref
 from bot.conversations.service import ConversationService, DuplicateConflict
+from bot.gateway.rate_limits import RateLimits
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -29,10 +30,10 @@ WEBHOOK_PATH = "/channels/telegram/webhook"
 
 
 class TelegramChannel:
-    def __init__(self, settings: Settings, conversations: ConversationService) -> None:
+    def __init__(self, settings: Settings, conversations: ConversationService, limits: RateLimits) -> None:
         assert settings.telegram_bot_token is not None
         os.environ.setdefault("PTB_TIMEDELTA", "true")  # RetryAfter.retry_after as a timedelta, no warning
-        self.settings, self.conversations = settings, conversations
+        self.settings, self.conversations, self.limits = settings, conversations, limits
         api = settings.telegram_api_base_url.rstrip("/")
         builder = (Application.builder().token(settings.telegram_bot_token.get_secret_value())
                    .base_url(f"{api}/bot").base_file_url(f"{api}/file/bot")
@@ -85,6 +86,8 @@ class TelegramChannel:
         else:
             inbound = parsed
         conversation_id = await self.conversations.open_for(CHANNEL, inbound.sender, inbound.language)
+        if not await within_limits(self.limits, self.conversations, CHANNEL, inbound.sender, conversation_id):
+            return
         try:
             message, duplicate = await self.conversations.accept(inbound)
         except (InvalidMessage, DuplicateConflict) as exc:  # e.g. a message over the length limit

@@ -15,14 +15,16 @@ from fastapi import APIRouter, Depends, Header, Query, Request, status
 from pydantic import ValidationError
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from bot import i18n
 from bot.channels.web.schemas import ConversationCreate, ConversationCreated, HistoryOut, MessageIn, MessagesOut
 from bot.conversations.inbound import WEB, Inbound, InvalidMessage
 from bot.conversations.messages import ChatMessage
 from bot.conversations.models import Conversation
 from bot.conversations.service import MAX_SEQ, ConversationNotFound, DuplicateConflict, InvalidToken
-from bot.gateway.deps import ConversationsDep, EventsDep
+from bot.gateway.deps import ClientAddress, ConversationsDep, EventsDep, Limited, RateLimitsDep
 from bot.gateway.errors import ApiError, problems
 from bot.gateway.sse import event_stream, sse_response
+from bot.languages import DEFAULT_LANGUAGE
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["chat"])
 
@@ -73,17 +75,33 @@ async def message_body(request: Request) -> MessageIn:
                        problems=problems(exc.errors())) from None
 
 
+async def within_limits(limits: RateLimitsDep, checks: list[tuple[str, str]], language: str | None) -> None:
+    """429 with `Retry-After` and a short message in the person's language when a rate limit is reached."""
+    try:
+        for rule, key in checks:
+            await limits.check(rule, key)
+    except Limited as exc:
+        raise ApiError(status.HTTP_429_TOO_MANY_REQUESTS, "rate_limited",
+                       i18n.text("rate_limited", language or DEFAULT_LANGUAGE), retry_after=exc.retry_after,
+                       headers={"Retry-After": str(exc.retry_after)}) from None
+
+
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ConversationCreated)
-async def create_conversation(conversations: ConversationsDep,
+async def create_conversation(conversations: ConversationsDep, limits: RateLimitsDep, address: ClientAddress,
                               body: ConversationCreate | None = None) -> ConversationCreated:
-    conversation_id, token = await conversations.create(language=body.language if body else None)
+    language = body.language if body else None
+    await within_limits(limits, [("new_conversations", address)], language)
+    conversation_id, token = await conversations.create(language=language)
     return ConversationCreated(id=conversation_id, token=token)
 
 
 @router.post("/{conversation_id}/messages", response_model=MessagesOut,
              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                  "schema": MessageIn.model_json_schema()}}}})
-async def post_message(request: Request, conversation: Authorized, conversations: ConversationsDep) -> MessagesOut:
+async def post_message(request: Request, conversation: Authorized, conversations: ConversationsDep,
+                       limits: RateLimitsDep, address: ClientAddress) -> MessagesOut:
+    await within_limits(limits, [("messages", conversation.id), ("messages_per_address", address)],
+                        conversation.language)
     body = await message_body(request)
     client_id = body.client_message_id or f"auto-{uuid.uuid4()}"
     inbound = Inbound(channel=WEB, external_id=f"{conversation.id}/{client_id}", sender=conversation.id,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.channels.background import BackgroundWork
+from bot.channels.background import BackgroundWork, within_limits
 from bot.channels.whatsapp.client import GraphClient, masked
 from bot.channels.whatsapp.notifications import CHANNEL, WINDOW_CLOSED, Item, StatusReport, Tap
 from bot.channels.whatsapp.sender import WhatsAppSender
@@ -20,6 +20,7 @@ from bot.conversations.outbox import Outbox
 from bot.conversations.payloads import parse_button_ref
 from bot.conversations.service import ConversationService, DuplicateConflict
 from bot.conversations.states import DeliveryStatus
+from bot.gateway.rate_limits import RateLimits
 from bot.knowledge.schema import MessageTemplate
 from bot.settings import Settings
 
@@ -37,11 +38,11 @@ def whatsapp_sender(settings: Settings, template: MessageTemplate) -> WhatsAppSe
 
 class WhatsAppChannel:
     def __init__(self, settings: Settings, conversations: ConversationService, outbox: Outbox,
-                 sender: WhatsAppSender) -> None:
+                 sender: WhatsAppSender, limits: RateLimits) -> None:
         assert settings.whatsapp_app_secret is not None and settings.whatsapp_verify_token is not None
         self.app_secret = settings.whatsapp_app_secret.get_secret_value()
         self.verify_token = settings.whatsapp_verify_token.get_secret_value()
-        self.conversations, self.outbox, self.sender = conversations, outbox, sender
+        self.conversations, self.outbox, self.sender, self.limits = conversations, outbox, sender, limits
         self.work = BackgroundWork(CHANNEL)
 
     @property
@@ -63,6 +64,8 @@ class WhatsAppChannel:
                 continue
             inbound = await self._inbound(item)
             conversation_id = await self.conversations.open_for(CHANNEL, inbound.sender)
+            if not await within_limits(self.limits, self.conversations, CHANNEL, inbound.sender, conversation_id):
+                continue
             try:
                 message, duplicate = await self.conversations.accept(inbound)
             except (InvalidMessage, DuplicateConflict) as exc:  # e.g. a text over the length limit

@@ -169,3 +169,29 @@ async def test_a_redelivery_after_a_restart_is_not_answered_again(settings, know
         assert len(fake_whatsapp.sent()) == 1
     finally:
         await empty_the_database(settings.database_url)
+
+
+async def test_a_sender_over_the_limit_is_told_once_and_the_flood_is_dropped(settings, knowledge_base,
+                                                                            fake_whatsapp) -> None:
+    import httpx
+
+    from bot.gateway.app import create_app
+    from bot.gateway.services import run_channels, start_services, stop_services
+    from tests.channels.whatsapp.conftest import whatsapp_settings
+    from tests.support.app import empty_the_database
+
+    app = create_app(settings, start=False)
+    app.state.services = await start_services(whatsapp_settings(settings, fake_whatsapp, rate_messages="2/minute"),
+                                              knowledge=knowledge_base)
+    running = await run_channels(app.state.services)
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            for i in range(6):
+                await says(client, wa.text(f"Nachricht {i}"))
+            await outbox_settled(app)
+            assert [m.text for m in await person_messages(app)] == ["Nachricht 0", "Nachricht 1"]
+            bodies = [b.get("text", {}).get("body") or b["interactive"]["body"]["text"] for b in fake_whatsapp.sent()]
+            assert sum(i18n.text("rate_limited", "de") in b for b in bodies) == 1  # told once, not six times
+    finally:
+        await stop_services(app.state.services, running)
+        await empty_the_database(settings.database_url)

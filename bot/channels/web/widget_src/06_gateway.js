@@ -93,7 +93,7 @@
         return post(body, shown, true);
       }
       var detail = response.body && response.body.detail;
-      if (response.status === 422 && detail && typeof detail.message === "string") {
+      if ((response.status === 422 || response.status === 429) && detail && typeof detail.message === "string") {
         renderNote(detail.message);
       } else {
         renderNote(t("widget_send_failed"), uiLanguage);

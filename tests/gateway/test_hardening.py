@@ -1,0 +1,32 @@
+"""Small leaks closed: no caching of API and inbox answers, no public API docs in production, bidirectional
+controls neutralised where staff read (the inbox's side: tests/inbox/test_inbox_hardening.py)."""
+
+import httpx
+import pytest
+
+from bot.gateway.app import create_app
+from bot.inbox.labels import neutral_bidi
+
+
+@pytest.mark.parametrize("path", ["/api/v1/conversations/nope/messages", "/inbox/login", "/health", "/"])
+async def test_api_inbox_and_health_answers_are_never_cached(client, path: str) -> None:
+    assert (await client.get(path)).headers["cache-control"] == "no-store"
+
+
+async def test_static_files_may_be_cached(client) -> None:
+    assert "no-store" not in (await client.get("/static/widget/widget.css")).headers.get("cache-control", "")
+
+
+async def test_the_api_docs_exist_only_outside_production(settings) -> None:
+    secrets = {"rasa_token": "r" * 32, "rasa_channel_token": "c" * 32, "staff_api_token": "s" * 32}
+    for environment, expected in (("production", 404), ("development", 200)):
+        app = create_app(settings.model_copy(update={"environment": environment, **secrets}), start=False)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            assert (await client.get("/openapi.json")).status_code == expected, environment
+            assert (await client.get("/docs")).status_code == expected, environment
+
+
+def test_bidirectional_controls_are_neutralised() -> None:
+    assert neutral_bidi("invoice\u202egpj.exe") == "invoice[RLO]gpj.exe"
+    assert neutral_bidi("\u2067مرحبا\u2069 \u202aA\u202c") == "مرحبا A"
+    assert neutral_bidi(42) == 42
