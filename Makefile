@@ -7,7 +7,7 @@ PYTEST_RASA_EXT := .venv-rasa/bin/python -m pytest -q -c tests/rasa_ext/pytest.i
 # statement coverage of bot/ and actions/ by `make test` may not fall below this (measured 2026-12-03: 84.4%)
 COVERAGE_FLOOR := 84
 
-.PHONY: install run test test-fast check lint kb-check kb-index train validate nlu-report eval-kb bench eval lock clean
+.PHONY: chaos purge install run test test-fast check lint kb-check kb-index train validate nlu-report eval-kb bench eval lock clean
 
 install:            ## create/update .venv and .venv-rasa from the lock files (seconds when nothing changed)
 	@scripts/install
@@ -45,6 +45,12 @@ validate: install   ## rasa data validate
 
 nlu-report: install ## NLU cross-validation (5 folds), F1 per intent and per language -> reports/nlu/
 	@$(PY) -m bot.tools.nlu_report
+
+chaos: install      ## SIGKILL gateway, Rasa and actions in turn under load; lost/duplicated -> reports/chaos, docs/benchmarks.md
+	@$(PY) -m bot.tools.chaos $(ARGS)
+
+purge: install      ## erase conversations older than RETENTION_DAYS (90) from both databases, now (the gateway also does it daily)
+	@$(PY) -m bot.privacy purge
 
 lock:               ## re-resolve the lock files after changing pyproject.toml or requirements/rasa.in
 	@.tools/uv/bin/uv pip compile -q --python-version 3.11 pyproject.toml --extra test -o requirements/app.lock

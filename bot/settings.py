@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     staff_api_token: SecretStr = SecretStr(PLACEHOLDER + "-staff-token")  # staff JSON API (until the inbox)
     rasa_timeout_seconds: float = 30.0
     action_server_url: str = "http://127.0.0.1:5055"
+    # Rasa's tracker store, which keeps a second copy of every conversation (purged and erased with ours)
+    rasa_tracker_dialect: str = "sqlite"
+    rasa_tracker_db: Path = ROOT / "var" / "rasa_tracker.db"
+    rasa_tracker_url: str | None = None  # a SQLAlchemy URL; needed when the dialect is not sqlite
+    retention_days: int = 90  # conversations are deleted this long after their last message (the privacy notice)
 
     # rate limits (README "Rate limits"), in the notation of the `limits` library; shared through Redis when
     # REDIS_URL is set (several gateway workers), in memory otherwise
@@ -67,6 +72,14 @@ class Settings(BaseSettings):
     @property
     def telegram_on(self) -> bool:
         return bool(self.telegram_bot_token and self.telegram_bot_token.get_secret_value())
+
+    @property
+    def tracker_url(self) -> str:
+        if self.rasa_tracker_url:
+            return self.rasa_tracker_url
+        if self.rasa_tracker_dialect != "sqlite":
+            raise ValueError("RASA_TRACKER_URL must name Rasa's tracker database (e.g. postgresql+psycopg://...)")
+        return f"sqlite+aiosqlite:///{self.rasa_tracker_db}"
 
     @property
     def rate_rules(self) -> dict[str, str]:

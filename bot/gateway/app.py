@@ -26,6 +26,7 @@ from bot.gateway.services import run_channels, start_services, stop_services
 from bot.inbox.admin_pages import router as admin_router
 from bot.inbox.auth import LoginRequired
 from bot.inbox.pages import router as inbox_router
+from bot.inbox.privacy_pages import router as privacy_router
 from bot.inbox.rendering import error_page
 from bot.inbox.staff_api import router as staff_router
 from bot.settings import Settings, get_settings
@@ -57,7 +58,7 @@ def create_app(settings: Settings | None = None, *, start: bool = True) -> FastA
                   docs_url="/docs" if documented else None, redoc_url=None,
                   openapi_url="/openapi.json" if documented else None)
     for router in (health_router, chat_router, telegram_router, whatsapp_router, staff_router, inbox_router,
-                   admin_router, widget_router, widget_script_router):
+                   admin_router, privacy_router, widget_router, widget_script_router):
         app.include_router(router)
 
     @app.exception_handler(LoginRequired)

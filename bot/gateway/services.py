@@ -20,11 +20,14 @@ from bot.conversations.locks import InProcessLocks
 from bot.conversations.outbox import Outbox, Sender
 from bot.conversations.rasa_client import RasaClient
 from bot.conversations.rasa_turn import RasaTurn
+from bot.conversations.recovery import answer_the_unanswered
 from bot.conversations.service import ConversationService
 from bot.db import make_engine, make_sessionmaker
 from bot.gateway.rate_limits import RateLimits
 from bot.inbox.accounts import Accounts
 from bot.knowledge.loader import KnowledgeBase, load
+from bot.privacy.retention import purge_daily
+from bot.privacy.tracker import TrackerStore
 from bot.settings import Settings
 
 STOP_SECONDS = 10.0
@@ -43,6 +46,7 @@ class Services:
     conversations: ConversationService
     rate_limits: RateLimits
     outbox: Outbox
+    tracker: TrackerStore  # Rasa's tracker store: purged and erased together with ours
     telegram: TelegramChannel | None = None  # when TELEGRAM_BOT_TOKEN is set
     whatsapp: WhatsAppChannel | None = None  # when WHATSAPP_ACCESS_TOKEN is set
 
@@ -77,20 +81,31 @@ async def start_services(settings: Settings, *, engine: AsyncEngine | None = Non
     outbox = Outbox(sessions, senders, events)
     whatsapp = WhatsAppChannel(settings, conversations, outbox, wa_sender, limits) if wa_sender else None
     return Services(settings, engine, sessions, knowledge, events, locks, rasa, desk, conversations,
-                    limits, outbox, telegram, whatsapp)
+                    limits, outbox, TrackerStore(settings.tracker_url), telegram, whatsapp)
 
 
 async def run_channels(services: Services) -> list[asyncio.Task[None]]:
-    """Start the messenger channels and the outbox (what the app's lifespan runs besides the routes)."""
+    """What the app's lifespan runs besides the routes: the messenger channels, the outbox, the daily retention
+    purge, and the answers to messages stored before a crash but never answered."""
     if services.telegram is not None:
         await services.telegram.start()
-    return [asyncio.create_task(services.outbox.run(), name="outbox")]
+    retention = purge_daily(services.sessions, services.tracker, services.settings.retention_days)
+    return [asyncio.create_task(services.outbox.run(), name="outbox"),
+            asyncio.create_task(retention, name="retention"),
+            asyncio.create_task(_recover(services.conversations), name="recovery")]
+
+
+async def _recover(conversations: ConversationService) -> None:
+    await answer_the_unanswered(conversations)
 
 
 async def stop_services(services: Services, running: list[asyncio.Task[None]] | None = None) -> None:
     """The outbox finishes (and records) what it is sending; then everything closes."""
     services.outbox.stop()
     if running:
+        for task in running:  # only the outbox has something to finish
+            if task.get_name() != "outbox":
+                task.cancel()
         _, late = await asyncio.wait(running, timeout=STOP_SECONDS)
         for task in late:
             task.cancel()
@@ -101,4 +116,5 @@ async def stop_services(services: Services, running: list[asyncio.Task[None]] | 
         await services.whatsapp.stop()
     await services.rasa.close()
     await services.rate_limits.close()
+    await services.tracker.close()
     await services.engine.dispose()

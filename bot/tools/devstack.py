@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -23,11 +22,12 @@ import httpx
 
 from bot.paths import KB_INDEX, MODELS, ROOT, VAR
 from bot.settings import PLACEHOLDER
+from bot.tools.local_env import load_or_create_secrets, owner_only, read_env_file
 
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 APP_PYTHON = ROOT / ".venv" / "bin" / "python"
 MODEL_INPUTS = ("config.yml", "domain", "data", "bot/rasa_ext", "bot/languages.py", "requirements/rasa.lock")
-SECRETS_FILE = VAR / "secrets.env"
 
 
 def log(message: str) -> None:
@@ -79,29 +79,6 @@ def single_threaded_embeddings(env: dict[str, str]) -> dict[str, str]:
     env.setdefault("OMP_NUM_THREADS", "1")
     env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     return env
-
-
-def read_env_file(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines of a .env file (comments and blank lines ignored)."""
-    values = {}
-    if path.exists():
-        for line in path.read_text().splitlines():
-            key, sep, value = line.strip().partition("=")
-            if sep and key and not key.startswith("#"):
-                values[key.strip()] = value.strip().strip('"').strip("'")
-    return values
-
-
-def load_or_create_secrets(path: Path = SECRETS_FILE) -> dict[str, str]:
-    """Random tokens for a local stack, created once and kept in var/ (never committed)."""
-    wanted = ("RASA_TOKEN", "RASA_CHANNEL_TOKEN", "STAFF_API_TOKEN")
-    values = read_env_file(path)
-    if not all(values.get(key) for key in wanted):
-        values = {key: secrets.token_hex(32) for key in wanted}  # hex: never starts with "-" like an option
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
-        path.chmod(0o600)
-    return values
 
 
 @dataclass
@@ -158,6 +135,7 @@ class Stack:
         return env
 
     def prepare(self) -> Path:
+        owner_only(self.config.var_dir)
         env = self.env()
         self._run_tool("migrating the database", [str(APP_PYTHON), "-m", "alembic", "upgrade", "head"], env)
         self._run_tool("creating the demo staff account",
@@ -176,11 +154,13 @@ class Stack:
 
     def start(self, model: Path) -> None:
         c, env = self.config, self.env()
+        owner_only(c.var_dir)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         python = str(APP_PYTHON)
         self._spawn("actions", [python, "-m", "actions", "--port", str(c.action_port)],
                     single_threaded_embeddings(dict(env)))
-        self._spawn("rasa", [str(RASA_BIN), "run", "--enable-api", f"--auth-token={env['RASA_TOKEN']}",
+        # the API token reaches Rasa through its environment, never its command line (bot/rasa_ext/serve.py)
+        self._spawn("rasa", [str(RASA_PYTHON), "-m", "bot.rasa_ext.serve", "--enable-api",
                              "--interface", "127.0.0.1", "--port", str(c.rasa_port), "--model", str(model),
                              "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
                     rasa_env(env))

@@ -14,20 +14,20 @@ from __future__ import annotations
 
 import copy
 import json
-import socket
 import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from typing import Any, Self
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from bot.tools.loopback import LoopbackServer
 
 Call = dict[str, Any]
 
@@ -84,17 +84,14 @@ def _require(params: dict[str, Any], name: str) -> Any:
     return params[name]
 
 
-class FakeTelegram:
+class FakeTelegram(LoopbackServer):
     """The Telegram Bot API on http://127.0.0.1:<free port>, started by start() or as a context manager."""
 
     def __init__(self, *, max_long_poll: float = 1.0) -> None:
         self.max_long_poll = max_long_poll  # getUpdates waits min(timeout, this) seconds for an update
-        self.port = 0
+        super().__init__()
         self._cond = threading.Condition()
         self._closing = False
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._socket: socket.socket | None = None
         self.reset()
         self._methods: dict[str, Callable[[str, dict[str, Any]], Any]] = {
             "getme": lambda token, params: self._bot_user(token),
@@ -112,33 +109,14 @@ class FakeTelegram:
         }
         self.app = Starlette(routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])])
 
-    def start(self) -> Self:
-        if self._server is None:
-            # listening before uvicorn runs: the first requests wait in the backlog, no start-up race
-            self._socket = socket.create_server(("127.0.0.1", 0), backlog=64)
-            self.port = self._socket.getsockname()[1]
-            self._server = uvicorn.Server(uvicorn.Config(self.app, log_config=None, access_log=False, lifespan="off",
-                                                         ws="none", timeout_graceful_shutdown=1))
-            self._thread = threading.Thread(target=self._server.run, args=([self._socket],), daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None or self._thread is None or self._socket is None:
-            return
+    def _stopping(self) -> None:
         with self._cond:
             self._closing = True  # ends waiting long polls now
             self._cond.notify_all()
-        self._server.should_exit = True
-        self._thread.join(10)
-        self._socket.close()
-        self._server, self._thread, self._socket, self._closing = None, None, None, False
 
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+    def start(self) -> Self:
+        self._closing = False
+        return super().start()
 
     @property
     def api_base_url(self) -> str:

@@ -18,18 +18,18 @@ import copy
 import json
 import re
 import secrets
-import socket
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from typing import Any, Final, Self
+from typing import Any, Final
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from bot.tools.loopback import LoopbackServer
 
 Call = dict[str, Any]
 
@@ -164,7 +164,7 @@ def validate(body: dict[str, Any]) -> tuple[str, str]:
     return kind, str(to if to is not None else user_id)
 
 
-class FakeWhatsApp:
+class FakeWhatsApp(LoopbackServer):
     """The Cloud API's messages endpoint on http://127.0.0.1:<free port>, started by start() or as a context manager."""
 
     def __init__(self, *, access_token: str = ACCESS_TOKEN, phone_number_id: str = "100200300",
@@ -172,38 +172,10 @@ class FakeWhatsApp:
         self.access_token, self.phone_number_id, self.version = access_token, phone_number_id, version
         self.delay_seconds = delay_seconds  # latency of every answer, for benchmarks
         self.also_accept_marks_read = also_accept_marks_read  # {"status": "read", "message_id"} -> success
-        self.port = 0
+        super().__init__()
         self._cond = threading.Condition()
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._socket: socket.socket | None = None
         self.reset()
         self.app = Starlette(routes=[Route("/{version}/{phone_number_id}/messages", self._endpoint, methods=["POST"])])
-
-    def start(self) -> Self:
-        if self._server is None:
-            # listening before uvicorn runs: the first requests wait in the backlog, no start-up race
-            self._socket = socket.create_server(("127.0.0.1", 0), backlog=64)
-            self.port = self._socket.getsockname()[1]
-            self._server = uvicorn.Server(uvicorn.Config(self.app, log_config=None, access_log=False, lifespan="off",
-                                                         ws="none", timeout_graceful_shutdown=1))
-            self._thread = threading.Thread(target=self._server.run, args=([self._socket],), daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None or self._thread is None or self._socket is None:
-            return
-        self._server.should_exit = True
-        self._thread.join(10)
-        self._socket.close()
-        self._server, self._thread, self._socket = None, None, None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     @property
     def base_url(self) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,19 +14,10 @@ from bot.paths import KB_INDEX, TEST_ARTIFACTS
 from bot.tools.devstack import Stack, StackConfig
 from bot.tools.fake_telegram import FakeTelegram
 from bot.tools.fake_whatsapp import FakeWhatsApp
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
+from bot.tools.local_env import UNLIMITED_RATES, free_port
 
 TELEGRAM_TOKEN = "424242:e2e-token"
 TELEGRAM_SECRET = "e2e-webhook-secret"
-# the tests write faster than a person may (rate limits are tested in tests/gateway/test_rate_limits.py)
-UNLIMITED = {f"RATE_{rule}": "100000/minute" for rule in ("NEW_CONVERSATIONS", "MESSAGES", "MESSAGES_PER_ADDRESS",
-                                                          "LOGINS")}
 WHATSAPP_APP_SECRET = "e2e-app-secret"
 WHATSAPP_VERIFY_TOKEN = "e2e-verify-token"
 
@@ -58,7 +48,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, fake_telegram: FakeTelegram,
                 "WHATSAPP_PHONE_NUMBER_ID": fake_whatsapp.phone_number_id,
                 "WHATSAPP_GRAPH_VERSION": fake_whatsapp.version, "WHATSAPP_GRAPH_BASE_URL": fake_whatsapp.base_url}
     config = StackConfig(port=free_port(), rasa_port=free_port(), action_port=free_port(), var_dir=var_dir,
-                         extra_env={"KB_INDEX_DIR": str(KB_INDEX), **telegram, **whatsapp, **UNLIMITED})
+                         extra_env={"KB_INDEX_DIR": str(KB_INDEX), **telegram, **whatsapp, **UNLIMITED_RATES})
     with Stack(config) as stack:
         stack.start(stack.prepare())
         stack.wait_healthy(timeout=600)

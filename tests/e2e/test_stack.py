@@ -165,3 +165,14 @@ def test_an_emergency_gets_numbers_first_then_an_urgent_ticket(gateway: httpx.Cl
     staff = {"Authorization": f"Bearer {stack.env()['STAFF_API_TOKEN']}"}
     ticket = gateway.get(f"/api/v1/staff/tickets/{replies[1]['ticket']}", headers=staff).json()["ticket"]
     assert ticket["urgent"] is True and ticket["reason"] == "emergency"
+
+
+def test_no_secret_on_a_command_line_and_the_stacks_files_are_owner_only(stack: Stack) -> None:
+    env = stack.env()
+    secrets = [env[key] for key in ("RASA_TOKEN", "RASA_CHANNEL_TOKEN", "STAFF_API_TOKEN")]
+    for name, process in stack.processes.items():
+        command_line = Path(f"/proc/{process.pid}/cmdline").read_bytes().decode(errors="replace")
+        assert not [s for s in secrets if s in command_line], name
+    files = [p for p in stack.config.var_dir.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".db" for p in files)
+    assert [p.name for p in files if p.stat().st_mode & 0o077] == []

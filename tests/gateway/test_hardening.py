@@ -30,3 +30,13 @@ def test_bidirectional_controls_are_neutralised() -> None:
     assert neutral_bidi("invoice\u202egpj.exe") == "invoice[RLO]gpj.exe"
     assert neutral_bidi("\u2067مرحبا\u2069 \u202aA\u202c") == "مرحبا A"
     assert neutral_bidi(42) == 42
+
+
+async def test_every_4xx_has_the_one_error_shape(client) -> None:
+    broken_json = {"content": b"{", "headers": {"content-type": "application/json"}}
+    for response in (await client.get("/no/such/path"), await client.delete("/api/v1/conversations"),
+                     await client.post("/api/v1/conversations", **broken_json),
+                     await client.get("/api/v1/staff/tickets")):
+        assert 400 <= response.status_code < 500
+        detail = response.json()["detail"]
+        assert isinstance(detail["code"], str) and isinstance(detail["message"], str), response.text

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
 import pytest
@@ -19,7 +21,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.db import make_engine
 from bot.gateway.app import create_app
-from bot.gateway.services import Services, start_services, stop_services
+from bot.gateway.services import Services, run_channels, start_services, stop_services
 from bot.knowledge.loader import KnowledgeBase, load
 from bot.paths import ROOT
 from bot.settings import Settings
@@ -74,11 +76,11 @@ def knowledge_base() -> KnowledgeBase:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, tmp_path: Path) -> Settings:
     port = closed_port()
     return Settings(environment="test", database_url=database_url, rasa_url=f"http://127.0.0.1:{port}",
                     action_server_url=f"http://127.0.0.1:{port}", rasa_timeout_seconds=2, max_message_chars=2000,
-                    **UNLIMITED)
+                    rasa_tracker_db=tmp_path / "rasa_tracker.db", **UNLIMITED)
 
 
 @pytest.fixture
@@ -147,3 +149,20 @@ async def new_conversation(client: httpx.AsyncClient, **body: object) -> tuple[s
     return data["id"], {"Authorization": f"Bearer {data['token']}"}
 
 
+
+
+@asynccontextmanager
+async def running_app(settings: Settings, knowledge: KnowledgeBase, empty_after: str | None = None
+                      ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """The app as it runs (its channels, outbox and background work started), with a client; stopped
+    afterwards, and the database at `empty_after` emptied (tests that commit for real)."""
+    app = create_app(settings, start=False)
+    app.state.services = await start_services(settings, knowledge=knowledge)
+    running = await run_channels(app.state.services)
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+            yield app, client
+    finally:
+        await stop_services(app.state.services, running)
+        if empty_after:
+            await empty_the_database(empty_after)

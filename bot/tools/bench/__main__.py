@@ -26,18 +26,16 @@ from bot.paths import ROOT
 from bot.tools.bench.load import MESSAGES_PER_CONVERSATION, chat_load, message_mix, rasa_load, script
 from bot.tools.bench.messengers import telegram_load, whatsapp_load
 from bot.tools.bench.report import write_report
-from bot.tools.devstack import RASA_BIN, Stack, StackConfig, ensure_model, rasa_env, read_env_file
+from bot.tools.devstack import RASA_BIN, Stack, StackConfig, ensure_model, rasa_env
 from bot.tools.fake_telegram import FakeTelegram
 from bot.tools.fake_whatsapp import FakeWhatsApp
+from bot.tools.local_env import UNLIMITED_RATES, free_port, read_env_file
 
 LEVELS = {1: 20, 10: 80, 50: 200}  # concurrent conversations -> conversations of 5 messages
 TELEGRAM_CHATS, TELEGRAM_CHATS_QUICK = 200, 40  # new chats (Telegram, WhatsApp) of one message, 10 at once
 BENCH_SECRET = "bench-webhook-secret"  # noqa: S105  (the fake only)
 QUICK_LEVELS = {1: 4, 10: 20, 50: 50}
 OUT = ROOT / "reports" / "bench"
-# the load comes from one address, far faster than people write: the rate limits would refuse most of it
-UNLIMITED = {f"RATE_{rule}": "1000000/minute" for rule in ("NEW_CONVERSATIONS", "MESSAGES", "MESSAGES_PER_ADDRESS",
-                                                           "LOGINS")}
 
 
 def machine() -> dict:
@@ -82,11 +80,6 @@ def rss_mb(pid: int) -> float:
             return round(int(line.split()[1]) / 1024, 1)
     return 0.0
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def footprint(pids: dict[str, int]) -> dict:
@@ -162,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             fake, fake_wa = FakeTelegram().start(), FakeWhatsApp().start()
             config = StackConfig(port=free_port(), rasa_port=free_port(), action_port=free_port(),
-                                 extra_env={**telegram_env(fake), **whatsapp_env(fake_wa), **UNLIMITED})
+                                 extra_env={**telegram_env(fake), **whatsapp_env(fake_wa), **UNLIMITED_RATES})
             with Stack(config) as stack:
                 model = ensure_model()
                 started = time.monotonic()
@@ -191,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     name = "eval.json" if args.quality_only else "bench.json"
     (OUT / name).write_text(json.dumps(report, indent=2, ensure_ascii=False))
     if not args.quality_only:
-        write_report(report, ROOT / "docs")
+        chaos = ROOT / "reports" / "chaos" / "chaos.json"  # the latest `make chaos`, kept in the same document
+        write_report({**report, "chaos": json.loads(chaos.read_text()) if chaos.exists() else None}, ROOT / "docs")
     print(json.dumps({k: v for k, v in report.items() if k != "quality"}, indent=2))
     return 0
 

@@ -83,6 +83,29 @@ def messenger_sections(report: dict) -> list[str]:
     return lines
 
 
+def chaos_section(chaos: dict | None) -> list[str]:
+    """`make chaos` (reports/chaos/chaos.json): SIGKILL to each process under load, and what was lost."""
+    if not chaos:
+        return []
+    down = chaos["while_rasa_or_actions_down"]
+    lines = ["## Faults: SIGKILL under load", "",
+             "`make chaos`: 10 web conversations write at once (each message with a client_message_id, repeated "
+             "with the same id when a request fails, as the widget does) while the gateway, the Rasa server and "
+             "the action server are killed with SIGKILL in turn and started again. Afterwards every "
+             "conversation's history is read back.", "",
+             "| sent | acknowledged (2xx) | retried | lost | stored twice | unanswered | answered twice |",
+             "|---|---|---|---|---|---|---|",
+             f"| {chaos['sent']} | {chaos['acknowledged']} | {chaos['retried']} | {chaos['lost']} | "
+             f"{chaos['stored_twice']} | {chaos['unanswered']} | {chaos['duplicated_replies']} |", "",
+             "| killed | down for s | healthy again after restart, s |", "|---|---|---|"]
+    lines += [f"| {k['killed']} | {k['down_s']} | {k['healthy_after_restart_s']} |" for k in chaos["kills"]]
+    lines += ["", f"While Rasa or the action server was down, {down['acknowledged']} messages were acknowledged; "
+              f"{down['answered_with_a_handoff']} of them with an apology and a ticket in the same answer "
+              f"(p95 {down['p95_seconds']} s from the first try; the others went to a conversation already "
+              "waiting for staff, which acknowledges them as passed on).", ""]
+    return lines
+
+
 def write_report(report: dict, docs: Path) -> None:
     _charts(report, docs / "img")
     m, speed = report["machine"], report["speed"]
@@ -136,7 +159,8 @@ def write_report(report: dict, docs: Path) -> None:
               "- run Rasa with more workers on a machine with more cores (the in-process lock store must then "
               "become Redis);",
               "- move the load generator off the measured machine.", "",
-              *messenger_sections(report), "## Footprint", "", "| process | idle MB | after load MB |", "|---|---|---|"]
+              *messenger_sections(report), *chaos_section(report.get("chaos")),
+              "## Footprint", "", "| process | idle MB | after load MB |", "|---|---|---|"]
     for name in idle["rss_mb"]:
         lines.append(f"| {name} | {idle['rss_mb'][name]} | {loaded['rss_mb'][name]} |")
     lines += [f"| **total** | {idle['total_mb']} | {loaded['total_mb']} |", "",

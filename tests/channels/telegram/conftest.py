@@ -10,12 +10,10 @@ import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from bot.gateway.app import create_app
-from bot.gateway.services import run_channels, start_services, stop_services
 from bot.knowledge.loader import KnowledgeBase
 from bot.settings import Settings
 from bot.tools.fake_telegram import FakeTelegram
-from tests.support.app import empty_the_database
+from tests.support.app import running_app
 from tests.support.waiting import eventually, outbox_settled
 
 __all__ = ["eventually", "outbox_settled"]
@@ -42,13 +40,9 @@ def telegram_settings(settings: Settings, fake: FakeTelegram, **changes: Any) ->
 async def telegram_app(settings: Settings, knowledge_base: KnowledgeBase,
                        fake_telegram: FakeTelegram) -> AsyncIterator[FastAPI]:
     """The app as it runs, Telegram on (webhook mode), real commits; the database is emptied afterwards."""
-    app = create_app(settings, start=False)
-    services = await start_services(telegram_settings(settings, fake_telegram), knowledge=knowledge_base)
-    app.state.services = services
-    running = await run_channels(services)
-    yield app
-    await stop_services(services, running)
-    await empty_the_database(settings.database_url)
+    channel_settings = telegram_settings(settings, fake_telegram)
+    async with running_app(channel_settings, knowledge_base, settings.database_url) as (app, _):
+        yield app
 
 
 

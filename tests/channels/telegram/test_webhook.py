@@ -6,7 +6,6 @@ answers with the real Rasa is tested end to end (tests/e2e/test_telegram.py).
 
 import asyncio
 
-import httpx
 from sqlalchemy import func, select
 
 from bot import i18n
@@ -185,22 +184,13 @@ async def test_the_inbox_shows_the_channel_the_telegram_name_and_what_was_delive
 
 
 async def test_a_redelivery_after_a_restart_is_not_answered_again(settings, knowledge_base, fake_telegram) -> None:
-    from bot.gateway.app import create_app
-    from bot.gateway.services import run_channels, start_services, stop_services
     from tests.channels.telegram.conftest import telegram_settings
-    from tests.support.app import empty_the_database
+    from tests.support.app import running_app
 
     update = text_update(30, "Guten Tag")
-    try:
-        for _ in range(2):  # the same update before and after a restart of the gateway
-            app = create_app(settings, start=False)
-            app.state.services = await start_services(telegram_settings(settings, fake_telegram),
-                                                      knowledge=knowledge_base)
-            running = await run_channels(app.state.services)
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
-                assert (await deliver(client, update)).status_code == 200
-                await sent(fake_telegram)
-            await stop_services(app.state.services, running)
-        assert len(fake_telegram.sent_messages(CHAT)) == 1
-    finally:
-        await empty_the_database(settings.database_url)
+    for restart in range(2):  # the same update before and after a restart of the gateway
+        empty_after = settings.database_url if restart else None
+        async with running_app(telegram_settings(settings, fake_telegram), knowledge_base, empty_after) as (_, client):
+            assert (await deliver(client, update)).status_code == 200
+            await sent(fake_telegram)
+    assert len(fake_telegram.sent_messages(CHAT)) == 1

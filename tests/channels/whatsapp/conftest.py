@@ -11,13 +11,11 @@ import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from bot.gateway.app import create_app
-from bot.gateway.services import run_channels, start_services, stop_services
 from bot.knowledge.loader import KnowledgeBase
 from bot.settings import Settings
 from bot.tools import whatsapp_webhooks as wa
 from bot.tools.fake_whatsapp import FakeWhatsApp
-from tests.support.app import empty_the_database
+from tests.support.app import running_app
 
 APP_SECRET = "test-app-secret"
 VERIFY_TOKEN = "test-verify-token"
@@ -40,13 +38,9 @@ def whatsapp_settings(settings: Settings, fake: FakeWhatsApp, **changes: Any) ->
 async def whatsapp_app(settings: Settings, knowledge_base: KnowledgeBase,
                        fake_whatsapp: FakeWhatsApp) -> AsyncIterator[FastAPI]:
     """The app as it runs, WhatsApp on, real commits; the database is emptied afterwards."""
-    app = create_app(settings, start=False)
-    services = await start_services(whatsapp_settings(settings, fake_whatsapp), knowledge=knowledge_base)
-    app.state.services = services
-    running = await run_channels(services)
-    yield app
-    await stop_services(services, running)
-    await empty_the_database(settings.database_url)
+    channel_settings = whatsapp_settings(settings, fake_whatsapp)
+    async with running_app(channel_settings, knowledge_base, settings.database_url) as (app, _):
+        yield app
 
 
 @pytest.fixture

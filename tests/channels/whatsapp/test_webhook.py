@@ -4,14 +4,14 @@ Rasa's port is closed in these tests, so a first text opens a technical ticket (
 its number); what the bot answers with the real Rasa is tested end to end (tests/e2e/test_whatsapp.py).
 """
 
-import asyncio
 
 from sqlalchemy import func, select
 
 from bot import i18n
 from bot.conversations.models import Conversation, Message
 from bot.tools import whatsapp_webhooks as wa
-from tests.channels.whatsapp.conftest import APP_SECRET, VERIFY_TOKEN, notify, says, sent
+from tests.channels.whatsapp.conftest import APP_SECRET, VERIFY_TOKEN, notify, says, sent, whatsapp_settings
+from tests.support.app import running_app
 from tests.support.waiting import outbox_settled
 
 
@@ -146,52 +146,24 @@ async def test_the_health_check_lists_whatsapp(whatsapp_client) -> None:
 
 
 async def test_a_redelivery_after_a_restart_is_not_answered_again(settings, knowledge_base, fake_whatsapp) -> None:
-    import httpx
-
-    from bot.gateway.app import create_app
-    from bot.gateway.services import run_channels, start_services, stop_services
-    from tests.channels.whatsapp.conftest import whatsapp_settings
-    from tests.support.app import empty_the_database
-
     body = wa.payload(wa.messages_value(wa.contact(), wa.text("Guten Tag", wamid="wamid.TESTRESTART")))
-    try:
-        for _ in range(2):  # the same notification before and after a restart of the gateway
-            app = create_app(settings, start=False)
-            app.state.services = await start_services(whatsapp_settings(settings, fake_whatsapp),
-                                                      knowledge=knowledge_base)
-            running = await run_channels(app.state.services)
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
-                assert (await notify(client, body)).status_code == 200
-                await sent(fake_whatsapp)
-                await outbox_settled(app)
-            await stop_services(app.state.services, running)
-        await asyncio.sleep(0.2)
-        assert len(fake_whatsapp.sent()) == 1
-    finally:
-        await empty_the_database(settings.database_url)
+    for restart in range(2):  # the same notification before and after a restart of the gateway
+        empty_after, channel_settings = settings.database_url if restart else None, whatsapp_settings(settings,
+                                                                                                   fake_whatsapp)
+        async with running_app(channel_settings, knowledge_base, empty_after) as (app, client):
+            assert (await notify(client, body)).status_code == 200
+            await sent(fake_whatsapp)
+            await outbox_settled(app)
+    assert len(fake_whatsapp.sent()) == 1
 
 
 async def test_a_sender_over_the_limit_is_told_once_and_the_flood_is_dropped(settings, knowledge_base,
                                                                             fake_whatsapp) -> None:
-    import httpx
-
-    from bot.gateway.app import create_app
-    from bot.gateway.services import run_channels, start_services, stop_services
-    from tests.channels.whatsapp.conftest import whatsapp_settings
-    from tests.support.app import empty_the_database
-
-    app = create_app(settings, start=False)
-    app.state.services = await start_services(whatsapp_settings(settings, fake_whatsapp, rate_messages="2/minute"),
-                                              knowledge=knowledge_base)
-    running = await run_channels(app.state.services)
-    try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
-            for i in range(6):
-                await says(client, wa.text(f"Nachricht {i}"))
-            await outbox_settled(app)
-            assert [m.text for m in await person_messages(app)] == ["Nachricht 0", "Nachricht 1"]
-            bodies = [b.get("text", {}).get("body") or b["interactive"]["body"]["text"] for b in fake_whatsapp.sent()]
-            assert sum(i18n.text("rate_limited", "de") in b for b in bodies) == 1  # told once, not six times
-    finally:
-        await stop_services(app.state.services, running)
-        await empty_the_database(settings.database_url)
+    limited = whatsapp_settings(settings, fake_whatsapp, rate_messages="2/minute")
+    async with running_app(limited, knowledge_base, settings.database_url) as (app, client):
+        for i in range(6):
+            await says(client, wa.text(f"Nachricht {i}"))
+        await outbox_settled(app)
+        assert [m.text for m in await person_messages(app)] == ["Nachricht 0", "Nachricht 1"]
+        bodies = [b.get("text", {}).get("body") or b["interactive"]["body"]["text"] for b in fake_whatsapp.sent()]
+        assert sum(i18n.text("rate_limited", "de") in b for b in bodies) == 1  # told once, not six times
