@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -39,6 +40,8 @@ INBOX_STATIC = BOT / "inbox" / "static"
 def create_app(settings: Settings | None = None, *, start: bool = True) -> FastAPI:
     """`start=False`: the caller puts `app.state.services` in place itself (tests)."""
     settings = settings or get_settings()
+    # httpx logs every request's URL at INFO, and Rasa's API takes its token as `?token=`: never in a log
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

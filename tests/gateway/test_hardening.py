@@ -40,3 +40,10 @@ async def test_every_4xx_has_the_one_error_shape(client) -> None:
         assert 400 <= response.status_code < 500
         detail = response.json()["detail"]
         assert isinstance(detail["code"], str) and isinstance(detail["message"], str), response.text
+
+
+def test_request_urls_with_tokens_never_reach_the_log(settings) -> None:
+    import logging
+
+    create_app(settings, start=False)
+    assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)  # Rasa's /status takes ?token=
