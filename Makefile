@@ -4,8 +4,8 @@ PY := .venv/bin/python
 RASA := PYTHONPATH=. SQLALCHEMY_SILENCE_UBER_WARNING=1 RASA_TELEMETRY_ENABLED=false .venv-rasa/bin/rasa
 # the tests of bot/rasa_ext, under Rasa's Python 3.10
 PYTEST_RASA_EXT := .venv-rasa/bin/python -m pytest -q -c tests/rasa_ext/pytest.ini tests/rasa_ext
-# statement coverage of bot/ and actions/ by `make test` may not fall below this (measured 2026-12-04: 86.3%)
-COVERAGE_FLOOR := 86
+# statement coverage of bot/ and actions/ by `make test` may not fall below this (measured 2026-12-04: 86.3%; one point of room for timing-dependent paths)
+COVERAGE_FLOOR := 85
 
 .PHONY: chaos purge install run test test-fast check lint kb-check kb-index train validate nlu-report eval-kb bench eval lock clean
 

@@ -20,8 +20,14 @@ from bot.tools.bench.load import script, summary
 from bot.tools.fake_telegram import FakeTelegram
 from bot.tools.fake_whatsapp import FakeWhatsApp
 
-FIRST_CHAT = 9_000_000
+FIRST_CHAT = 9_000_000_000
 FIRST_NUMBER = 4915900000000
+
+
+def run_offset() -> int:
+    """People of this run are new to the gateway: the database keeps earlier runs' chats, and a message
+    delivered again is (rightly) not answered again."""
+    return (int(time.time()) % 100_000) * 1000
 OnePerson = Callable[[httpx.AsyncClient, int, str], Awaitable[bool]]  # (client, person number, text) -> ok
 
 
@@ -54,10 +60,10 @@ async def _load(gateway: str, one_person: OnePerson, concurrency: int, people: i
 
 async def telegram_load(gateway: str, secret: str, fake: FakeTelegram, concurrency: int, chats: int,
                         pools: dict[str, list[str]]) -> dict:
-    update_ids = itertools.count(1)
+    update_ids, first = itertools.count(1), FIRST_CHAT + run_offset()
 
     async def one_chat(client: httpx.AsyncClient, number: int, text: str) -> bool:
-        chat = FIRST_CHAT + number
+        chat = first + number
         update = {"update_id": next(update_ids), "message": {
             "message_id": 1, "date": int(time.time()), "text": text, "chat": {"id": chat, "type": "private"},
             "from": {"id": chat, "is_bot": False, "first_name": "Bench"}}}
@@ -73,8 +79,10 @@ async def telegram_load(gateway: str, secret: str, fake: FakeTelegram, concurren
 async def whatsapp_load(gateway: str, app_secret: str, fake: FakeWhatsApp, concurrency: int, senders: int,
                         pools: dict[str, list[str]]) -> dict:
 
+    first = FIRST_NUMBER + run_offset()
+
     async def one_sender(client: httpx.AsyncClient, number: int, text: str) -> bool:
-        wa_id = str(FIRST_NUMBER + number)
+        wa_id = str(first + number)
         raw, headers = wa.signed(wa.payload(wa.messages_value(wa.contact(wa_id, "Bench"), wa.text(text, from_=wa_id))),
                                  app_secret)
         response = await client.post("/channels/whatsapp/webhook", content=raw, headers=headers)
