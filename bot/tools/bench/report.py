@@ -58,7 +58,8 @@ MESSENGERS = {
                  "python-telegram-bot's HTTP client"),
     "whatsapp": ("WhatsApp", "`POST /channels/whatsapp/webhook` as Meta would (signed with the app secret)",
                  "the first message to that number at the fake Graph API (`bot/tools/fake_whatsapp.py`)",
-                 "our Graph client"),
+                 "our Graph client, which paces sends at `WHATSAPP_MESSAGES_PER_SECOND` (20 by default; a "
+                 "burst of new chats queues there)"),
 }
 
 
