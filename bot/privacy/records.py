@@ -117,11 +117,19 @@ async def audit(session: AsyncSession, actor: str, action: str, details: dict[st
 
 async def purge(sessions: async_sessionmaker[AsyncSession], tracker: TrackerStore, retention_days: int,
                 now: dt.datetime | None = None) -> Erased:
-    """Erase every conversation with no message for `retention_days`."""
+    """Erase every conversation with no message for `retention_days`, and the tracker store's old events of
+    conversations the gateway no longer has (left over when an erasure was interrupted between the two)."""
     cutoff = (now or utcnow()) - dt.timedelta(days=retention_days)
     async with sessions() as session:
         old = list(await session.scalars(select(Conversation.id).where(Conversation.updated_at < cutoff)))
-        return await erase(session, tracker, old, actor="system", action="retention_purge")
+        erased = await erase(session, tracker, old, actor="system", action="retention_purge")
+        quiet = await tracker.senders_quiet_since(cutoff.timestamp())
+        known = set(await session.scalars(select(Conversation.id).where(Conversation.id.in_(quiet or [""]))))
+    orphans = [sender for sender in quiet if sender not in known]
+    if not orphans:
+        return erased
+    return Erased(erased.conversations, erased.messages, erased.tickets,
+                  erased.tracker_events + await tracker.delete(orphans))
 
 
 def _columns(row: Any, exclude: frozenset[str] | set[str] = frozenset()) -> dict[str, Any]:

@@ -41,6 +41,15 @@ class TrackerStore:
                 text("SELECT data FROM events WHERE sender_id = :sender ORDER BY id"), {"sender": sender_id})
             return [json.loads(data) if isinstance(data, str) else data for (data,) in rows]
 
+    async def senders_quiet_since(self, cutoff: float) -> list[str]:
+        """Conversations whose last tracker event is older than `cutoff` (Unix seconds)."""
+        if not await self._has_events():
+            return []
+        async with self.engine.connect() as connection:
+            rows = await connection.execute(text(
+                "SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff"), {"cutoff": cutoff})
+            return [sender for (sender,) in rows]
+
     async def delete(self, sender_ids: list[str]) -> int:
         """Delete every event of these conversations; how many rows went."""
         if not sender_ids or not await self._has_events():

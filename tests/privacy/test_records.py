@@ -32,11 +32,11 @@ async def tracker(tracker_file):
     await store.close()
 
 
-def rasa_events(path, sender_id: str, texts: list[str]) -> None:
+def rasa_events(path, sender_id: str, texts: list[str], timestamp: float = 1.0) -> None:
     with sqlite3.connect(path) as connection:
         for text in texts:
-            connection.execute("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, 'user', 1, ?)",
-                               (sender_id, json.dumps({"event": "user", "text": text})))
+            connection.execute("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, 'user', ?, ?)",
+                               (sender_id, timestamp, json.dumps({"event": "user", "text": text})))
 
 
 def tracker_senders(path) -> list[str]:
@@ -100,6 +100,17 @@ async def test_the_purge_leaves_nothing_of_old_conversations_in_either_database_
         [purged] = list(await session.scalars(select(AuditEntry).where(AuditEntry.action == "retention_purge")))
     assert sorted(e.ticket_id or 0 for e in kept) == [0, new_ticket]
     assert purged.actor == "system" and purged.details["conversations"] == 1
+
+
+async def test_the_purge_also_removes_old_tracker_events_of_conversations_the_gateway_no_longer_has(
+        live_app, tracker, tracker_file) -> None:
+    sessions = live_app.state.services.sessions
+    kept, _ = await seed(sessions, tracker_file, channel="web", sender="web-kept", days_ago=5)  # (its events are old)
+    rasa_events(tracker_file, "orphan-old", ["Hallo"])  # an erasure interrupted between the two databases
+    rasa_events(tracker_file, "orphan-recent", ["Hallo"], timestamp=utcnow().timestamp())
+    erased = await purge(sessions, tracker, retention_days=90)
+    assert erased.conversations == 0 and erased.tracker_events == 1
+    assert tracker_senders(tracker_file) == sorted([kept, "orphan-recent"])
 
 
 async def test_a_person_is_found_exported_and_erased_in_both_databases(live_app, tracker, tracker_file) -> None:
