@@ -170,3 +170,12 @@ async def test_the_command_line_exports_and_erases_only_when_told_to(live_app, s
     assert await count(sessions, Conversation, Conversation.id == mine) == 0 and tracker_senders(tracker_file) == []
     assert await run(parser().parse_args(["purge"]), settings) == 0
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["conversations"] == 0
+
+
+def test_the_privacy_notice_promises_the_configured_retention_in_every_language() -> None:
+    from bot import i18n
+    from bot.languages import SUPPORTED_LANGUAGES
+    from bot.settings import Settings
+
+    days = str(Settings(environment="test").retention_days)
+    assert all(days in i18n.text("privacy_notice", language) for language in SUPPORTED_LANGUAGES)
