@@ -27,3 +27,9 @@ def window_ends(conversation: Conversation, now: dt.datetime | None = None) -> d
     if conversation.last_person_at is None or not window_open(conversation, now):
         return None
     return as_utc(conversation.last_person_at) + WINDOW
+
+
+def invited_since_last_message(conversation: Conversation) -> bool:
+    """Whether the invitation to write back went out after the person's latest message (once per closed window)."""
+    invited, last = conversation.invited_at, conversation.last_person_at
+    return invited is not None and (last is None or as_utc(invited) > as_utc(last))

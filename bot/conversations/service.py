@@ -186,7 +186,8 @@ class ConversationService:
                 conversation.id, seq, text=button.title if button else str(text), payload=payload,
                 language=inbound.language, channel=inbound.channel, external_id=inbound.external_id,
                 unsupported=inbound.unsupported)
-            released = await outbox.release_held(session, conversation.id)  # whoever writes gets what waited ...
+            # whoever writes gets what waited for them (replies are held only while the window is noted closed) ...
+            released = await outbox.release_held(session, conversation.id) if conversation.window_closed_at else 0
             session.add(message)  # (after the last query: a duplicate must fail at the commit, not at an autoflush)
             conversation.unreachable_at = conversation.window_closed_at = None  # ... and can be written to
             if conversation.last_person_at is None or as_utc(conversation.last_person_at) < inbound.received_at:

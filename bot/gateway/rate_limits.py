@@ -3,8 +3,8 @@ set (then several workers share the counters).
 
 Rules (settings `RATE_*`, in the library's notation, e.g. "10/minute;60/hour"):
 - `new_conversations` per client address (the web chat);
-- `messages` per conversation, and `messages_per_address` per client address (web) or per messenger
-  sender (Telegram, WhatsApp);
+- `messages` per conversation (web) or per messenger sender (Telegram, WhatsApp), and
+  `messages_per_address` per client address (web);
 - `logins` per client address; failed logins per username only slow further attempts down, with a delay
   that doubles from the fourth failure on (at most `LOGIN_DELAY_CAP` seconds), never a lock a stranger
   could put on a caseworker's account.

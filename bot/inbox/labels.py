@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from bot.conversations.models import Conversation, as_utc, utcnow
-from bot.conversations.reply_window import window_ends
+from bot.conversations.reply_window import invited_since_last_message, window_ends
 from bot.languages import NATIVE_NAMES
 
 LANGUAGES_DE = {"de": "Deutsch", "en": "Englisch", "ar": "Arabisch", "tr": "Türkisch", "uk": "Ukrainisch",
@@ -83,8 +83,7 @@ def reply_window(conversation: Conversation) -> str:
         left = int((ends - utcnow()).total_seconds() // 60)
         return f"offen, noch {left // 60} Std. {left % 60} Min. (bis {clock(ends)})"
     text = "geschlossen: Antworten werden zugestellt, sobald die Person wieder schreibt"
-    if conversation.invited_at and (conversation.last_person_at is None
-                                    or as_utc(conversation.invited_at) > as_utc(conversation.last_person_at)):
+    if invited_since_last_message(conversation):
         text += f"; Einladung (Vorlage) gesendet {clock(conversation.invited_at, True)}"
     return text
 

@@ -10,6 +10,7 @@ replies included, leave through the outbox (`WhatsAppSender`), within the 24-hou
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from bot.channels.background import BackgroundWork, within_limits
 from bot.channels.whatsapp.client import GraphClient, masked
@@ -86,9 +87,7 @@ class WhatsAppChannel:
         if button is None:  # not a button this person was offered: what they tapped is their text
             logger.info("whatsapp: unknown button %r from %s", item.ref[:40], masked(item.inbound.sender))
             return item.inbound
-        return Inbound(channel=CHANNEL, external_id=item.inbound.external_id, sender=item.inbound.sender,
-                       payload=button.payload, display_name=item.inbound.display_name,
-                       identity=item.inbound.identity, received_at=item.inbound.received_at)
+        return replace(item.inbound, text=None, payload=button.payload)
 
     async def _status(self, report: StatusReport) -> None:
         changed = await self.outbox.record_status(CHANNEL, report.wamid, DeliveryStatus(report.status),

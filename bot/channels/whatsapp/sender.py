@@ -18,9 +18,9 @@ from bot.channels.whatsapp.client import GraphClient, GraphError, masked
 from bot.channels.whatsapp.notifications import WINDOW_CLOSED
 from bot.channels.whatsapp.render import render, template_message
 from bot.conversations.messages import ChatMessage
-from bot.conversations.models import Conversation, as_utc, utcnow
+from bot.conversations.models import Conversation, utcnow
 from bot.conversations.outbox import RetryLater, Undeliverable, Unreachable, WaitForPerson
-from bot.conversations.reply_window import window_open
+from bot.conversations.reply_window import invited_since_last_message, window_open
 from bot.knowledge.schema import MessageTemplate
 
 logger = logging.getLogger(__name__)
@@ -51,8 +51,7 @@ class WhatsAppSender:
 
     async def _invite(self, conversation: Conversation, language: str | None) -> bool:
         """Send the template that asks the person to write back, once per closed window; whether it went."""
-        invited, last = conversation.invited_at, conversation.last_person_at
-        if invited is not None and (last is None or as_utc(invited) > as_utc(last)):
+        if invited_since_last_message(conversation):
             return False
         try:
             invitation = template_message(self.template, conversation.language or language)

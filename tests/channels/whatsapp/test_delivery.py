@@ -42,6 +42,15 @@ async def status_of(app, text: str) -> str:
     return next(status for t, status, _ in await deliveries(app) if t == text)
 
 
+async def until_held(app, text: str) -> None:
+    """Wait until the outbox holds this reply for the person (the 24-hour window is closed)."""
+
+    async def held() -> bool:
+        return await status_of(app, text) == "held"
+
+    await eventually(held)
+
+
 async def test_a_staff_reply_within_the_window_is_sent_as_it_is(whatsapp_client, whatsapp_app, fake_whatsapp) -> None:
     await says(whatsapp_client, wa.text("Ich brauche Hilfe"))
     await sent(fake_whatsapp)
@@ -84,11 +93,7 @@ async def test_the_window_error_from_the_api_holds_the_reply_and_invites(
     fake_whatsapp.fail_next(**fake_api.WINDOW_CLOSED)  # our clock says open, Meta says closed
     await staff_reply(whatsapp_client, "Antwort")
     assert (await sent(fake_whatsapp, 2))[-1]["type"] == "template"
-
-    async def held() -> bool:
-        return await status_of(whatsapp_app, "Antwort") == "held"
-
-    await eventually(held)
+    await until_held(whatsapp_app, "Antwort")
     await says(whatsapp_client, wa.text("Da bin ich"))
     assert (await sent(fake_whatsapp, 3))[2]["text"]["body"] == "Antwort"
 
@@ -125,11 +130,7 @@ async def test_a_failed_status_for_a_closed_window_sends_the_reply_again_after_t
     wamid = fake_whatsapp.calls()[-1]["wamid"]
     await notify(whatsapp_client, wa.payload(wa.statuses_value(wa.failed_status(wamid))))  # 131047, later
     assert (await sent(fake_whatsapp, 3))[-1]["type"] == "template"
-
-    async def held() -> bool:
-        return await status_of(whatsapp_app, "Antwort") == "held"
-
-    await eventually(held)
+    await until_held(whatsapp_app, "Antwort")
     await says(whatsapp_client, wa.text("Hier"))
     assert (await sent(fake_whatsapp, 4))[3]["text"]["body"] == "Antwort"
 
