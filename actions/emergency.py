@@ -47,4 +47,4 @@ class ActionEmergency(ReplyAction):
         category = (tracker.latest_message.get("emergency") or {}).get("category")
         send(dispatcher, Envelope(kind="emergency", text=emergency_text(self.services.site, category, language),
                                   language=language, buttons=[person_button(language)]))
-        return handoff(dispatcher, language, reason="emergency", urgent=True)
+        return handoff(dispatcher, language, reason="emergency", urgent=True, facts=self.case_facts(tracker)[0])

@@ -13,14 +13,17 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.replies import ReplyAction, send
-from bot.conversations.messages import Guess, HandoffReason, HandoffRequest
+from bot.conversations.messages import CaseFacts, Guess, HandoffReason, HandoffRequest
 from bot.knowledge.retrieval import Candidate
 
 
 def handoff(dispatcher: CollectingDispatcher, language: str, *, reason: HandoffReason, urgent: bool = False,
-            topic: str | None = None, candidates: Sequence[Candidate] = ()) -> list[EventType]:
+            topic: str | None = None, candidates: Sequence[Candidate] = (),
+            facts: CaseFacts | None = None) -> list[EventType]:
+    """Ask the gateway for a person. `facts` (what the person said about themselves) go on the ticket."""
     send(dispatcher, HandoffRequest(reason=reason, urgent=urgent, language=language, topic=topic,
-                                    guesses=[Guess(kb_id=c.entry_id, score=c.score) for c in candidates[:3]]))
+                                    guesses=[Guess(kb_id=c.entry_id, score=c.score) for c in candidates[:3]],
+                                    facts=facts if facts and not facts.is_empty() else None))
     return []
 
 
@@ -30,4 +33,4 @@ class ActionHandoffToStaff(ReplyAction):
 
     async def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                     language: str) -> list[EventType]:
-        return handoff(dispatcher, language, reason="requested")
+        return handoff(dispatcher, language, reason="requested", **self.facts_and_urgency(tracker))

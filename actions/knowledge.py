@@ -8,6 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.facts import Case, mentioned, profession_labels
 from actions.handoff import handoff
 from actions.replies import CLARIFY_SLOT, LAST_ANSWER_SLOT, OUT_OF_SCOPE_SLOT, ReplyAction, send
 from bot import i18n
@@ -30,13 +31,19 @@ def clarify_envelope(kb: KnowledgeBase, decision: Decision, language: str) -> En
                     confidence=decision.candidates[0].score, buttons=buttons)
 
 
-def referral_envelope(kb: KnowledgeBase, entry: Entry, language: str) -> Envelope | None:
+FREE_MOVEMENT_ENTRY = "eu-free-movement"
+
+
+def referral_envelope(kb: KnowledgeBase, entry: Entry, language: str, *, responsible: str | None = None,
+                      intro: str | None = None) -> Envelope | None:
     """When another body than the Welcome Center is competent: who, how to reach them, what to
-    bring, and still a person on offer. Never "not responsible"."""
-    if entry.responsible == kb.site.welcome_center:
+    bring, and still a person on offer. Never "not responsible". `responsible` overrides the
+    entry's body (the one competent for the person's profession), `intro` the first line."""
+    key = responsible or entry.responsible
+    if key == kb.site.welcome_center:
         return None
-    body = kb.site.contacts[entry.responsible]
-    lines = [i18n.text("referral_intro", language, body=body.name)]
+    body = kb.site.contacts[key]
+    lines = [intro or i18n.text("referral_intro", language, body=body.name)]
     lines += [value for value in (body.address, body.phone and f"☎ {body.phone}", body.email and f"✉ {body.email}",
                                   body.hours, body.url and str(body.url)) if value]
     if body.bring:
@@ -44,6 +51,28 @@ def referral_envelope(kb: KnowledgeBase, entry: Entry, language: str) -> Envelop
     lines.append(i18n.text("referral_offer_person", language))
     return Envelope(kind="referral", text="\n".join(lines), language=language, topic=entry.topic, kb_id=entry.id,
                     buttons=[person_button(language)])
+
+
+def ask_which(kb: KnowledgeBase, entry: Entry, language: str, slot: str, values: list[str]) -> Envelope:
+    """An ambiguous nationality or profession that changes the answer: ask, one button per reading."""
+    labels = profession_labels(language)
+    buttons = []
+    for value in values:
+        title = (labels.get(value, value) if slot == "profession"
+                 else kb.countries[value].name if value in kb.countries else value)
+        buttons.append(Button(title=title, payload=f'/ask_question{{"kb_id": "{entry.id}", "{slot}": "{value}"}}'))
+    buttons.append(Button(title=i18n.text("none_of_these", language), payload=HUMAN_PAYLOAD))
+    return Envelope(kind="clarify", text=i18n.text(f"ask_{slot}", language), language=language,
+                    topic=entry.topic, kb_id=entry.id, buttons=buttons)
+
+
+def ambiguity(case: Case, entry: Entry) -> tuple[str, list[str]] | None:
+    """Which slot is ambiguous in a way that changes this entry's answer, and its readings."""
+    if entry.third_country_only and case.nationality and "|" in case.nationality:
+        return "nationality", case.nationality.split("|")
+    if entry.topic == "recognition" and case.profession and "|" in case.profession:
+        return "profession", case.profession.split("|")
+    return None
 
 
 def chosen_entry(tracker: Tracker) -> str | None:
@@ -59,9 +88,10 @@ class ActionAnswerQuestion(ReplyAction):
 
     async def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                     language: str) -> list[EventType]:
+        facts, urgent = self.case_facts(tracker)
         loaded = await asyncio.to_thread(self.services.knowledge.wait)
         if loaded is None:  # the index is still loading after the wait: a person answers instead
-            return handoff(dispatcher, language, reason="technical")
+            return handoff(dispatcher, language, reason="technical", urgent=urgent, facts=facts)
         kb, retriever = loaded.kb, loaded.retriever
         picked = chosen_entry(tracker)
         if picked in kb.entries:
@@ -69,19 +99,55 @@ class ActionAnswerQuestion(ReplyAction):
         else:
             message = tracker.latest_message
             decision = retriever.decide(message.get("text") or "", unpack(message, retriever.embedder.name))
+            best = kb.entries[decision.candidates[0].entry_id] if decision.action == "answer" else None
+            # the person's own file number, or a deadline that is close or passed: staff must see it
+            personal = bool(mentioned(tracker, "reference"))
+            if personal or (urgent and mentioned(tracker, "deadline")):
+                if best is not None:  # the general entry, to read while waiting
+                    send(dispatcher, answer_envelope(best, language, decision.candidates[0].score))
+                send(dispatcher, Envelope(kind="info", language=language, text=i18n.text(
+                    "personal_reference" if personal else "deadline_urgent", language,
+                    date=facts.deadline.strftime("%d.%m.%Y") if facts.deadline else "")))
+                return [SlotSet(CLARIFY_SLOT, False),
+                        *handoff(dispatcher, language, reason="personal_case" if personal else "deadline",
+                                 urgent=urgent, topic=best.topic if best else None,
+                                 candidates=decision.candidates, facts=facts)]
             if decision.action == "clarify" and not tracker.get_slot(CLARIFY_SLOT):
                 send(dispatcher, clarify_envelope(kb, decision, language))
                 return [SlotSet(CLARIFY_SLOT, True)]
             if decision.action != "answer":  # nothing fits, or a second guess in a row: a person
                 return [SlotSet(CLARIFY_SLOT, False),
-                        *handoff(dispatcher, language, reason="no_answer", candidates=decision.candidates)]
+                        *handoff(dispatcher, language, reason="no_answer", urgent=urgent,
+                                 candidates=decision.candidates, facts=facts)]
             entry, confidence = kb.entries[decision.candidates[0].entry_id], decision.candidates[0].score
-        send(dispatcher, answer_envelope(entry, language, confidence))
+        return self.answer(dispatcher, tracker, kb, entry, confidence, language)
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, kb: KnowledgeBase, entry: Entry,
+               confidence: float | None, language: str) -> list[EventType]:
+        """The entry's answer, changed by what the person said about themselves where that matters."""
+        case = Case.of(tracker)
+        facts, urgent = self.case_facts(tracker)
+        unclear = ambiguity(case, entry)
+        if unclear is not None:
+            send(dispatcher, ask_which(kb, entry, language, *unclear))
+            return [SlotSet(CLARIFY_SLOT, False)]
+        understood = None
+        free_movement = case.free_movement(kb.countries)
+        if free_movement and entry.third_country_only and FREE_MOVEMENT_ENTRY in kb.entries:
+            entry, understood = kb.entries[FREE_MOVEMENT_ENTRY], i18n.text(f"free_movement_{free_movement}", language)
+        envelope = answer_envelope(entry, language, confidence)
+        if understood:
+            envelope = envelope.model_copy(update={"text": f"{understood}\n\n{envelope.text}"})
+        send(dispatcher, envelope)
         events: list[EventType] = [SlotSet(CLARIFY_SLOT, False), SlotSet(LAST_ANSWER_SLOT, entry.id),
                                    SlotSet(OUT_OF_SCOPE_SLOT, 0.0)]
         if entry.handoff == "always":
-            return events + handoff(dispatcher, language, reason="personal_case", topic=entry.topic)
-        referral = referral_envelope(kb, entry, language)
+            return events + handoff(dispatcher, language, reason="personal_case", topic=entry.topic,
+                                    urgent=urgent, facts=facts)
+        body = kb.site.recognition_bodies.get(case.profession or "") if entry.topic == "recognition" else None
+        intro = body and i18n.text("competent_body", language, body=kb.site.contacts[body].name,
+                                   profession=profession_labels(language).get(case.profession or "", ""))
+        referral = referral_envelope(kb, entry, language, responsible=body, intro=intro)
         if referral is not None:
             send(dispatcher, referral)
         return events

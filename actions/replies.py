@@ -9,9 +9,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.facts import Case, office_today
 from actions.services import ActionServices
 from bot import i18n
-from bot.conversations.messages import Button, Envelope, HandoffRequest, Kind, person_button
+from bot.conversations.messages import Button, CaseFacts, Envelope, HandoffRequest, Kind, person_button
 from bot.languages import choose_language
 
 LANGUAGE_SLOT = "language"
@@ -77,6 +78,16 @@ class ReplyAction(Action, ABC):
     async def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                     language: str) -> list[EventType]:
         """Send the reply envelopes; return further events."""
+
+    def case_facts(self, tracker: Tracker) -> tuple[CaseFacts, bool]:
+        """What the person told about themselves, for a ticket, and whether a deadline makes it urgent."""
+        case, site = Case.of(tracker), self.services.site
+        return case.for_ticket(site, self.services.countries), case.urgent(office_today(site))
+
+    def facts_and_urgency(self, tracker: Tracker) -> dict[str, Any]:
+        """The keyword arguments of `handoff` that carry the case facts."""
+        facts, urgent = self.case_facts(tracker)
+        return {"facts": facts, "urgent": urgent}
 
 
 def simple(kind: Kind, key: str, language: str, *, buttons: list[Button] | None = None,

@@ -17,9 +17,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.knowledge.embedders import DEFAULT_EMBEDDER
 from bot.knowledge.index import build_index
-from bot.knowledge.loader import KnowledgeBase, KnowledgeBaseError, load, load_site
+from bot.knowledge.loader import KnowledgeBase, KnowledgeBaseError, load, load_countries, load_site
 from bot.knowledge.retrieval import Retriever
-from bot.knowledge.schema import Site
+from bot.knowledge.schema import Country, Site
 from bot.paths import KB_INDEX, ROOT
 
 logger = logging.getLogger(__name__)
@@ -111,10 +111,12 @@ class KnowledgeService:
 class ActionServices:
     site: Site  # read at start: emergencies never wait for the index
     knowledge: KnowledgeService
+    countries: dict[str, Country]  # ISO code -> free movement or not (knowledge_base/reference/countries.yml)
 
 
 def start_services(settings: ActionSettings, *, load_index: bool = True) -> ActionServices:
-    services = ActionServices(load_site(settings.site_file), KnowledgeService(settings))
+    services = ActionServices(load_site(settings.site_file), KnowledgeService(settings),
+                              load_countries(settings.knowledge_dir))
     if load_index:
         services.knowledge.start()
     return services

@@ -71,7 +71,7 @@ class ActionFeedback(ReplyAction):
         count = (tracker.get_slot(NEGATIVE_FEEDBACK_SLOT) or 0) + 1
         if count >= REPEATS_BEFORE_HANDOFF:
             return [SlotSet(NEGATIVE_FEEDBACK_SLOT, 0.0),
-                    *handoff(dispatcher, language, reason="negative_feedback")]
+                    *handoff(dispatcher, language, reason="negative_feedback", **self.facts_and_urgency(tracker))]
         send(dispatcher, simple("handoff_offer", "feedback_sorry", language, buttons=[person_button(language)]))
         return [SlotSet(NEGATIVE_FEEDBACK_SLOT, float(count))]
 
@@ -86,7 +86,8 @@ class ActionOutOfScope(ReplyAction):
                     language: str) -> list[EventType]:
         count = (tracker.get_slot(OUT_OF_SCOPE_SLOT) or 0) + 1
         if count >= REPEATS_BEFORE_HANDOFF:
-            return [SlotSet(OUT_OF_SCOPE_SLOT, 0.0), *handoff(dispatcher, language, reason="out_of_scope")]
+            return [SlotSet(OUT_OF_SCOPE_SLOT, 0.0),
+                    *handoff(dispatcher, language, reason="out_of_scope", **self.facts_and_urgency(tracker))]
         send(dispatcher, simple("out_of_scope", "out_of_scope", language, buttons=[person_button(language)]))
         return [SlotSet(OUT_OF_SCOPE_SLOT, float(count))]
 

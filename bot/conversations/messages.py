@@ -22,7 +22,7 @@ Kind = Literal["answer", "clarify", "referral", "handoff", "handoff_offer", "eme
                "smalltalk", "out_of_scope", "info"]
 ReplyRole = Literal["bot", "staff", "system"]
 Role = Literal["person", "bot", "staff", "system"]
-HandoffReason = Literal["requested", "no_answer", "personal_case", "emergency", "negative_feedback",
+HandoffReason = Literal["requested", "no_answer", "personal_case", "deadline", "emergency", "negative_feedback",
                         "out_of_scope", "technical"]
 
 HUMAN_PAYLOAD = "/request_human"
@@ -77,6 +77,30 @@ class Guess(BaseModel):
     score: float | None = None
 
 
+class CaseFacts(BaseModel):
+    """What the entity layer understood about the person, for staff on the ticket. A value with
+    '|' is ambiguous (the bot asked). The reference is the person's own file or ticket number:
+    staff see it, logs and reports show it masked (`masked_reference`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nationality: str | None = Field(default=None, max_length=20)  # ISO 3166-1 alpha-2
+    nationality_status: str | None = Field(default=None, max_length=10)  # germany | eu | eea | ch | third
+    country: str | None = Field(default=None, max_length=20)
+    profession: str | None = Field(default=None, max_length=60)
+    competent_body: str | None = Field(default=None, max_length=60)  # a contact key of the site file
+    deadline: dt.date | None = None
+    reference: str | None = Field(default=None, max_length=80)
+
+    def is_empty(self) -> bool:
+        return not any(self.model_dump().values())
+
+
+def masked_reference(reference: str) -> str:
+    """For logs: the length and the last two characters only."""
+    return f"[{len(reference)} chars …{reference[-2:]}]" if len(reference) > 4 else "[…]"
+
+
 class HandoffRequest(BaseModel):
     """A request for a person. It carries no text for the person: the hand-off desk writes that."""
 
@@ -87,9 +111,17 @@ class HandoffRequest(BaseModel):
     language: str
     topic: str | None = None
     guesses: list[Guess] = Field(default_factory=list)
+    facts: CaseFacts | None = None
 
     def as_custom_payload(self) -> dict[str, Any]:
-        return {"handoff": self.model_dump(mode="json")}
+        return {"handoff": self.model_dump(mode="json", exclude={"facts"} if self.facts is None else None)}
+
+    def __repr__(self) -> str:  # never the person's reference number in a log line
+        facts = self.facts and self.facts.model_copy(
+            update={"reference": self.facts.reference and masked_reference(self.facts.reference)})
+        return f"HandoffRequest(reason={self.reason!r}, urgent={self.urgent}, facts={facts!r})"
+
+    __str__ = __repr__
 
 
 class ChatMessage(ReplyDetails):

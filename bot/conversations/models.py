@@ -89,6 +89,7 @@ class Ticket(Base):
     topic: Mapped[str | None] = mapped_column(String(20))
     office: Mapped[str | None] = mapped_column(String(40), index=True)  # the team it is routed to
     guesses: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    facts: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # CaseFacts: what the person said of themselves
     status: Mapped[str] = mapped_column(String(10), default="waiting")  # waiting | assigned | resolved
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     assignee: Mapped[str | None] = mapped_column(String(80))

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from functools import cache
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
 
 from bot.conversations.models import Conversation, as_utc, utcnow
 from bot.conversations.reply_window import invited_since_last_message, window_ends
+from bot.knowledge.loader import KnowledgeBase
 from bot.languages import NATIVE_NAMES
 
 LANGUAGES_DE = {"de": "Deutsch", "en": "Englisch", "ar": "Arabisch", "tr": "Türkisch", "uk": "Ukrainisch",
@@ -22,7 +24,9 @@ STATUS_DE = {"waiting": "wartet", "assigned": "in Bearbeitung", "resolved": "abg
 REASONS_DE = {"requested": "Person möchte einen Menschen", "emergency": "Notfall",
               "personal_case": "persönlicher Fall / nur durch Team", "no_answer": "Bot fand keine sichere Antwort",
               "negative_feedback": "Antwort half nicht", "out_of_scope": "außerhalb des Angebots",
-              "technical": "technische Störung"}
+              "technical": "technische Störung", "deadline": "Frist nah oder abgelaufen"}
+STATUS_OF_CITIZENSHIP_DE = {"germany": "deutsch", "eu": "EU (Freizügigkeit)", "eea": "EWR (Freizügigkeit)",
+                            "ch": "Schweiz (Freizügigkeitsabkommen)", "third": "Drittstaat"}
 CHANNELS_DE = {"web": "Web-Chat", "telegram": "Telegram", "whatsapp": "WhatsApp"}
 DELIVERY_DE = {"pending": "wird gesendet", "sent": "gesendet", "delivered": "zugestellt", "read": "gelesen",
                "failed": "nicht zugestellt", "unreachable": "nicht erreichbar",
@@ -93,3 +97,30 @@ def canned_replies() -> dict[str, dict]:
     """key -> {title (German), text: {language: reply}}."""
     with CANNED_REPLIES_FILE.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
+
+
+def case_facts(facts: dict[str, Any] | None, kb: KnowledgeBase, today: dt.date | None = None) -> list[tuple[str, str]]:
+    """What the bot understood about the person, as rows for the ticket page (German)."""
+    facts = facts or {}
+
+    def country(code: str) -> str:
+        return " oder ".join(kb.countries[c].name if c in kb.countries else c for c in code.split("|"))
+
+    rows = []
+    if facts.get("deadline"):
+        day = dt.date.fromisoformat(facts["deadline"])
+        days = (day - (today or dt.datetime.now(LOCAL_TIME).date())).days
+        when = "heute" if days == 0 else f"vor {-days} Tagen" if days < 0 else f"in {days} Tagen"
+        rows.append(("Frist", f"{day:%d.%m.%Y} ({when})"))
+    if facts.get("reference"):
+        rows.append(("Aktenzeichen / Nummer (von der Person)", facts["reference"]))
+    if facts.get("nationality"):
+        status = STATUS_OF_CITIZENSHIP_DE.get(facts.get("nationality_status") or "", "unklar, nachgefragt")
+        rows.append(("Staatsangehörigkeit", f"{country(facts['nationality'])} ({status})"))
+    if facts.get("country"):
+        rows.append(("Genanntes Land", country(facts["country"])))
+    if facts.get("profession"):
+        body = kb.site.contacts.get(facts.get("competent_body") or "")
+        competent = f" → zuständig: {body.name}" if body else ""
+        rows.append(("Beruf", facts["profession"].replace("|", " oder ") + competent))
+    return rows

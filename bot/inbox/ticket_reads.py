@@ -133,6 +133,7 @@ def ticket_summary(ticket: Ticket, now: dt.datetime | None = None) -> dict[str, 
     created = as_utc(ticket.created_at)
     return {"number": ticket.number, "conversation_id": ticket.conversation_id, "status": ticket.status,
             "reason": ticket.reason, "urgent": ticket.urgent, "language": ticket.language, "topic": ticket.topic,
-            "office": ticket.office, "guesses": ticket.guesses, "assignee": ticket.assignee,
+            "office": ticket.office, "guesses": ticket.guesses, "facts": ticket.facts or {},
+            "assignee": ticket.assignee,
             "created_at": created.isoformat(),
             "waiting_seconds": int((now - created).total_seconds()) if ticket.status == "waiting" else None}

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from bot.knowledge.schema import ANSWER_WORDS, TOPICS, Entry, Site
+from bot.knowledge.schema import ANSWER_WORDS, TOPICS, Country, CountryTable, Entry, Site
 
 STALE_AFTER = dt.timedelta(days=365)
 
@@ -24,6 +24,7 @@ class Report:
 class KnowledgeBase:
     entries: dict[str, Entry]
     site: Site
+    countries: dict[str, Country] = field(default_factory=dict)  # ISO code -> status (reference/countries.yml)
 
 
 class KnowledgeBaseError(Exception):
@@ -33,6 +34,19 @@ class KnowledgeBaseError(Exception):
 def _read_yaml(path: Path) -> object:
     with path.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
+
+
+REFERENCE = "reference"  # tables the entity layer maps to: knowledge_base/reference/
+
+
+def countries_file(root: Path) -> Path:
+    return root / REFERENCE / "countries.yml"
+
+
+def load_countries(root: Path) -> dict[str, Country]:
+    """ISO code -> status; empty when the knowledge base has no table (checked by `check`)."""
+    path = countries_file(root)
+    return CountryTable.model_validate(_read_yaml(path)).countries if path.exists() else {}
 
 
 def entry_files(root: Path) -> list[Path]:
@@ -49,8 +63,17 @@ def check(root: Path, site_file: Path, today: dt.date | None = None) -> tuple[Kn
     except (OSError, yaml.YAMLError, ValidationError) as exc:
         report.errors.append(f"{site_file}: {exc}")
 
+    countries: dict[str, Country] = {}
+    if not countries_file(root).exists():
+        report.warnings.append(f"{countries_file(root)}: missing; a stated nationality changes no answer")
+    else:
+        try:
+            countries = load_countries(root)
+        except (OSError, yaml.YAMLError, ValidationError) as exc:
+            report.errors.append(f"{countries_file(root)}: {exc}")
+
     entries: dict[str, Entry] = {}
-    stray = sorted(p for p in root.glob("*/*.yml") if p.parent.name not in TOPICS and p.parent.name != "site")
+    stray = sorted(p for p in root.glob("*/*.yml") if p.parent.name not in (*TOPICS, "site", REFERENCE))
     report.errors += [f"{p}: folder is not a topic ({', '.join(TOPICS)})" for p in stray]
     for path in entry_files(root):
         try:
@@ -81,7 +104,7 @@ def check(root: Path, site_file: Path, today: dt.date | None = None) -> tuple[Kn
         report.errors.append(f"{root}: no entries found")
     if report.errors or site is None:
         return None, report
-    return KnowledgeBase(entries=entries, site=site), report
+    return KnowledgeBase(entries=entries, site=site, countries=countries), report
 
 
 def load_site(site_file: Path) -> Site:

@@ -49,6 +49,8 @@ class Entry(BaseModel):
     reviewed: dt.date
     responsible: str
     handoff: Literal["always"] | None = None
+    # written for citizens of third countries: an EU, EEA or Swiss citizen gets eu-free-movement instead
+    third_country_only: bool = False
 
     @field_validator("id")
     @classmethod
@@ -164,9 +166,41 @@ class Site(BaseModel):
     emergency_numbers: list[EmergencyNumber] = Field(min_length=1)
     inbox: InboxRouting = Field(default_factory=InboxRouting)
     whatsapp: WhatsAppSite = Field(default_factory=WhatsAppSite)
+    recognition_bodies: dict[str, str] = Field(
+        default_factory=dict, description="profession key (bot/rasa_ext/entity_terms) -> the contact that decides")
 
     @model_validator(mode="after")
     def _welcome_center_known(self) -> Site:
         if self.welcome_center not in self.contacts:
             raise ValueError(f"welcome_center {self.welcome_center!r} is not a contact key")
+        unknown = sorted(set(self.recognition_bodies.values()) - set(self.contacts))
+        if unknown:
+            raise ValueError(f"recognition_bodies name unknown contacts: {unknown}")
         return self
+
+
+CountryStatus = Literal["germany", "eu", "eea", "ch", "third"]
+FREE_MOVEMENT: tuple[CountryStatus, ...] = ("eu", "eea", "ch")
+
+
+class Country(BaseModel):
+    """Which rules of entry and residence a citizenship brings (knowledge_base/reference/countries.yml)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: CountryStatus
+    name: str = Field(description="German name, shown to staff")
+
+
+class CountryTable(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    countries: dict[str, Country]
+
+    @field_validator("countries")
+    @classmethod
+    def _iso_codes(cls, countries: dict[str, Country]) -> dict[str, Country]:
+        wrong = [code for code in countries if not re.fullmatch(r"[A-Z]{2}", code)]
+        if wrong:
+            raise ValueError(f"not ISO 3166-1 alpha-2 codes: {wrong}")
+        return countries

@@ -135,7 +135,8 @@ def test_edited_content_is_picked_up_without_a_restart(tmp_path, services) -> No
 def still_loading(services: ActionServices) -> ActionServices:
     """The same site, and a knowledge index that never becomes ready (it is never started)."""
     return ActionServices(services.site, KnowledgeService(ActionSettings(kb_index_dir=KB_INDEX,
-                                                                        index_wait_seconds=0.01)))
+                                                                        index_wait_seconds=0.01)),
+                          services.countries)
 
 
 async def test_a_question_while_the_index_loads_goes_to_a_person(dispatcher, services) -> None:
