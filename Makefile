@@ -7,7 +7,7 @@ PYTEST_RASA_EXT := .venv-rasa/bin/python -m pytest -q -c tests/rasa_ext/pytest.i
 # statement coverage of bot/ and actions/ by `make test` may not fall below this (measured 2026-12-04: 86.3%; one point of room for timing-dependent paths)
 COVERAGE_FLOOR := 85
 
-.PHONY: chaos purge install run test test-fast check lint kb-check kb-index train validate nlu-report eval-kb bench eval lock clean
+.PHONY: chaos purge install run test test-fast check lint kb-check kb-index train validate nlu-report entity-report eval-kb bench eval lock clean
 
 install:            ## create/update .venv and .venv-rasa from the lock files (seconds when nothing changed)
 	@scripts/install
@@ -43,8 +43,12 @@ train: install      ## train the Rasa model if its inputs changed
 validate: install   ## rasa data validate
 	@$(RASA) data validate --domain domain --data data --config config.yml --fail-on-warnings
 
-nlu-report: install ## NLU cross-validation (5 folds), F1 per intent and per language -> reports/nlu/
+nlu-report: install ## NLU cross-validation (5 folds), F1 per intent and per language -> reports/nlu/; then entity-report
 	@$(PY) -m bot.tools.nlu_report
+	@$(MAKE) --no-print-directory entity-report
+
+entity-report: install ## entity layer: precision/recall/F1 per type and language on the held-out cases, cost per message -> reports/entities/
+	@PYTHONPATH=. .venv-rasa/bin/python -m bot.rasa_ext.entities.evaluation
 
 chaos: install      ## SIGKILL gateway, Rasa and actions in turn under load; lost/duplicated -> reports/chaos, docs/benchmarks.md
 	@$(PY) -m bot.tools.chaos $(ARGS)

@@ -6,8 +6,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handoff import handoff
-from actions.replies import ReplyAction, send
+from actions.replies import ReplyAction, handoff, send
 from bot import i18n
 from bot.conversations.messages import Envelope, person_button
 from bot.knowledge.schema import Site
@@ -38,6 +37,7 @@ def emergency_text(site: Site, category: str | None, language: str) -> str:
 
 class ActionEmergency(ReplyAction):
     introduce_first = False  # the numbers come first, always
+    personal_case_first = False  # an emergency hands off urgently anyway, with the facts
 
     def name(self) -> str:
         return "action_emergency"

@@ -6,28 +6,15 @@ hand-off desk opens the ticket and writes what the person reads (ticket number, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.replies import ReplyAction, send
-from bot.conversations.messages import CaseFacts, Guess, HandoffReason, HandoffRequest
-from bot.knowledge.retrieval import Candidate
-
-
-def handoff(dispatcher: CollectingDispatcher, language: str, *, reason: HandoffReason, urgent: bool = False,
-            topic: str | None = None, candidates: Sequence[Candidate] = (),
-            facts: CaseFacts | None = None) -> list[EventType]:
-    """Ask the gateway for a person. `facts` (what the person said about themselves) go on the ticket."""
-    send(dispatcher, HandoffRequest(reason=reason, urgent=urgent, language=language, topic=topic,
-                                    guesses=[Guess(kb_id=c.entry_id, score=c.score) for c in candidates[:3]],
-                                    facts=facts if facts and not facts.is_empty() else None))
-    return []
+from actions.replies import ReplyAction, handoff
 
 
 class ActionHandoffToStaff(ReplyAction):
+    personal_case_first = False  # it hands off anyway, with the facts
     def name(self) -> str:
         return "action_handoff_to_staff"
 

@@ -8,9 +8,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.facts import Case, mentioned, profession_labels
-from actions.handoff import handoff
-from actions.replies import CLARIFY_SLOT, LAST_ANSWER_SLOT, OUT_OF_SCOPE_SLOT, ReplyAction, send
+from actions.facts import Case, profession_labels
+from actions.replies import CLARIFY_SLOT, LAST_ANSWER_SLOT, OUT_OF_SCOPE_SLOT, ReplyAction, handoff, send
 from bot import i18n
 from bot.conversations.messages import HUMAN_PAYLOAD, Button, Envelope, person_button
 from bot.knowledge.answers import answer_envelope
@@ -83,6 +82,7 @@ def chosen_entry(tracker: Tracker) -> str | None:
 
 
 class ActionAnswerQuestion(ReplyAction):
+    personal_case_first = False  # checked after retrieval, so the general entry comes with it
     def name(self) -> str:
         return "action_answer_question"
 
@@ -100,18 +100,11 @@ class ActionAnswerQuestion(ReplyAction):
             message = tracker.latest_message
             decision = retriever.decide(message.get("text") or "", unpack(message, retriever.embedder.name))
             best = kb.entries[decision.candidates[0].entry_id] if decision.action == "answer" else None
-            # the person's own file number, or a deadline that is close or passed: staff must see it
-            personal = bool(mentioned(tracker, "reference"))
-            if personal or (urgent and mentioned(tracker, "deadline")):
-                if best is not None:  # the general entry, to read while waiting
-                    send(dispatcher, answer_envelope(best, language, decision.candidates[0].score))
-                send(dispatcher, Envelope(kind="info", language=language, text=i18n.text(
-                    "personal_reference" if personal else "deadline_urgent", language,
-                    date=facts.deadline.strftime("%d.%m.%Y") if facts.deadline else "")))
-                return [SlotSet(CLARIFY_SLOT, False),
-                        *handoff(dispatcher, language, reason="personal_case" if personal else "deadline",
-                                 urgent=urgent, topic=best.topic if best else None,
-                                 candidates=decision.candidates, facts=facts)]
+            reading = answer_envelope(best, language, decision.candidates[0].score) if best else None
+            personal = self.personal_case(dispatcher, tracker, language, reading=reading,
+                                          candidates=decision.candidates)
+            if personal is not None:  # the general entry to read while waiting for a person
+                return personal
             if decision.action == "clarify" and not tracker.get_slot(CLARIFY_SLOT):
                 send(dispatcher, clarify_envelope(kb, decision, language))
                 return [SlotSet(CLARIFY_SLOT, True)]

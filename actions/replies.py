@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.facts import Case, office_today
+from actions.facts import Case, mentioned, office_today
 from actions.services import ActionServices
 from bot import i18n
-from bot.conversations.messages import Button, CaseFacts, Envelope, HandoffRequest, Kind, person_button
+from bot.conversations.messages import (
+    Button,
+    CaseFacts,
+    Envelope,
+    Guess,
+    HandoffReason,
+    HandoffRequest,
+    Kind,
+    person_button,
+)
+from bot.knowledge.retrieval import Candidate
 from bot.languages import choose_language
 
 LANGUAGE_SLOT = "language"
@@ -46,10 +57,21 @@ def send(dispatcher: CollectingDispatcher, reply: Envelope | HandoffRequest) -> 
     dispatcher.utter_message(json_message=reply.as_custom_payload())
 
 
+def handoff(dispatcher: CollectingDispatcher, language: str, *, reason: HandoffReason, urgent: bool = False,
+            topic: str | None = None, candidates: Sequence[Candidate] = (),
+            facts: CaseFacts | None = None) -> list[EventType]:
+    """Ask the gateway for a person. `facts` (what the person said about themselves) go on the ticket."""
+    send(dispatcher, HandoffRequest(reason=reason, urgent=urgent, language=language, topic=topic,
+                                    guesses=[Guess(kb_id=c.entry_id, score=c.score) for c in candidates[:3]],
+                                    facts=facts if facts and not facts.is_empty() else None))
+    return []
+
+
 class ReplyAction(Action, ABC):
     """An action that answers in the conversation's language and keeps the language slot current."""
 
     introduce_first = True  # on first contact, the introduction comes before the reply
+    personal_case_first = True  # a file number or a close deadline in the message: a person, whatever the intent
 
     def __init__(self, services: ActionServices) -> None:
         self.services = services
@@ -67,7 +89,8 @@ class ReplyAction(Action, ABC):
             introduced = [SlotSet(GREETED_SLOT, True)]
             if self.introduce_first:
                 send(dispatcher, introduction(language))
-        events = await self.reply(dispatcher, tracker, language)
+        personal = self.personal_case(dispatcher, tracker, language) if self.personal_case_first else None
+        events = personal if personal is not None else await self.reply(dispatcher, tracker, language)
         if first_contact and not self.introduce_first:
             send(dispatcher, introduction(language))
         if tracker.get_slot(LANGUAGE_SLOT) != language:
@@ -83,6 +106,24 @@ class ReplyAction(Action, ABC):
         """What the person told about themselves, for a ticket, and whether a deadline makes it urgent."""
         case, site = Case.of(tracker), self.services.site
         return case.for_ticket(site, self.services.countries), case.urgent(office_today(site))
+
+    def personal_case(self, dispatcher: CollectingDispatcher, tracker: Tracker, language: str, *,
+                      reading: Envelope | None = None, candidates: Sequence[Candidate] = ()) -> list[EventType] | None:
+        """The person's own file number, or a deadline that is close or passed, in this message: say
+        so, send `reading` (the general entry) if any, and hand off (urgent for the deadline).
+        None when the message has neither."""
+        facts, urgent = self.case_facts(tracker)
+        reference = bool(mentioned(tracker, "reference"))
+        if not (reference or (urgent and mentioned(tracker, "deadline"))):
+            return None
+        if reading is not None:
+            send(dispatcher, reading)
+        date = facts.deadline.strftime("%d.%m.%Y") if facts.deadline else ""
+        send(dispatcher, Envelope(kind="info", language=language, text=i18n.text(
+            "personal_reference" if reference else "deadline_urgent", language, date=date)))
+        return [SlotSet(CLARIFY_SLOT, False),
+                *handoff(dispatcher, language, reason="personal_case" if reference else "deadline", urgent=urgent,
+                         topic=reading.topic if reading else None, candidates=candidates, facts=facts)]
 
     def facts_and_urgency(self, tracker: Tracker) -> dict[str, Any]:
         """The keyword arguments of `handoff` that carry the case facts."""

@@ -6,12 +6,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handoff import handoff
 from actions.replies import (
     GREETED_SLOT,
     NEGATIVE_FEEDBACK_SLOT,
     OUT_OF_SCOPE_SLOT,
     ReplyAction,
+    handoff,
     introduction,
     send,
     simple,

@@ -12,7 +12,7 @@ from tests.support.knowledge import KNOWLEDGE, SITE, built_index
 
 def make_tracker(text: str, intent: str, *, language: dict[str, Any] | None = None, slot_language: str | None = None,
                  entities: list[dict[str, Any]] | None = None, metadata: dict[str, Any] | None = None,
-                 greeted: bool = True) -> Tracker:
+                 greeted: bool = True, slots: dict[str, Any] | None = None) -> Tracker:
     """A tracker as the action server receives it from Rasa after one user message.
 
     `greeted=False` is the first contact: the bot has not introduced itself yet."""
@@ -20,7 +20,8 @@ def make_tracker(text: str, intent: str, *, language: dict[str, Any] | None = No
               "metadata": metadata or {}}
     if language is not None:
         latest["language"] = language
-    return Tracker(sender_id="test-conversation", slots={"language": slot_language, "greeted": greeted},
+    return Tracker(sender_id="test-conversation",
+                   slots={"language": slot_language, "greeted": greeted, **(slots or {})},
                    latest_message=latest,
                    events=[], paused=False, followup_action=None, active_loop={},
                    latest_action_name="action_listen")

@@ -94,6 +94,7 @@ def test_relative_days_and_offsets(finder: EntityFinder) -> None:
     assert found(finder, "iki hafta sonra", "tr") == {("date", "2026-12-18")}
     assert found(finder, "appointment in a month") == {("deadline", "2027-01-04")}
     assert found(finder, "I worked two weeks") == set()  # no direction: no date
+    assert found(finder, "I arrived in Italy 3 weeks ago") == {("country", "IT"), ("date", "2026-11-13")}
 
 
 def test_heute_morgen_is_this_morning(finder: EntityFinder) -> None:

@@ -16,7 +16,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from bot.rasa_ext.entities.lexicon import DateWords, fits
+from bot.rasa_ext.entities.lexicon import DateWords, TermList, fits
 
 HALF_YEAR = dt.timedelta(days=183)
 _NUMERIC = re.compile(
@@ -107,11 +107,12 @@ class WordDates:
                 return value
         return None
 
-    def _index(self, patterns: list[re.Pattern[str] | None], i: int) -> int | None:
-        for index, pattern in enumerate(patterns):
-            if self._is(pattern, i):
-                return index
-        return None
+    def _named(self, names: TermList, i: int) -> tuple[int, int] | None:
+        """The weekday or month named from token i (its number, the index after its last token)."""
+        if not 0 <= i < len(self.forms):
+            return None
+        hit = names.longest_at(self.forms, i)
+        return (int(hit[1].value), hit[0]) if hit else None
 
     # -- the rules; each returns (first token, last token, date) or None
     def _relative_day(self, i: int) -> tuple[int, int, dt.date] | None:
@@ -127,15 +128,15 @@ class WordDates:
     def _month_date(self, i: int) -> tuple[int, int, dt.date] | None:
         day_match = _DAY_NUMBER.fullmatch(self.forms[i])
         if day_match:  # 15 December [2027]   (a lone "." token may sit between)
-            j = i + 1 + (self.forms[i + 1:i + 2] == ["."])
-            month = self._index(self.words.months, j)
+            j = i + 1 + (self.forms[i + 1:i + 2] == [""])
+            month = self._named(self.words.months, j)
             if month is not None:
-                return self._with_year(i, j, int(day_match.group(1)), month + 1)
-        month = self._index(self.words.months, i)
-        if month is not None and i + 1 < len(self.forms):  # December 15th [, 2027]
-            day_match = _DAY_NUMBER.fullmatch(self.forms[i + 1])
+                return self._with_year(i, month[1] - 1, int(day_match.group(1)), month[0])
+        month = self._named(self.words.months, i)
+        if month is not None and month[1] < len(self.forms):  # December 15th [, 2027]
+            day_match = _DAY_NUMBER.fullmatch(self.forms[month[1]])
             if day_match:
-                return self._with_year(i, i + 1, int(day_match.group(1)), month + 1)
+                return self._with_year(i, month[1], int(day_match.group(1)), month[0])
         return None
 
     def _with_year(self, first: int, last: int, day: int, month: int) -> tuple[int, int, dt.date] | None:
@@ -144,7 +145,7 @@ class WordDates:
             if year:
                 date = _valid(int(year.group(1)), month, day)
                 return (first, j, date) if date else None
-            if j < len(self.forms) and self.forms[j] != ",":
+            if j < len(self.forms) and self.forms[j] != "":
                 break
         date = _without_year(self.today, month, day)
         return (first, last, date) if date else None
@@ -160,13 +161,12 @@ class WordDates:
             count, first = number, i - 1
         if unit is None or count is None or count > 366:
             return None
-        window = [*range(first - 2, first), i + 1, i + 2]
-        direction = next((+1 if self._is(self.words.future, j) else -1 for j in window
-                          if self._is(self.words.future, j) or self._is(self.words.past, j)), None)
-        if direction is None:
+        nearest_first = [first - 1, i + 1, first - 2, i + 2]  # "in Germany 3 weeks ago": "ago" decides
+        word = next((j for j in nearest_first if self._is(self.words.future, j) or self._is(self.words.past, j)), None)
+        if word is None:
             return None
-        around = [j for j in window if self._is(self.words.future, j) or self._is(self.words.past, j)]
-        first, last = min(first, *around), max(i, *around)
+        direction = +1 if self._is(self.words.future, word) else -1
+        first, last = min(first, word), max(i, word)
         if unit == "month":
             return first, last, add_months(self.today, direction * count)
         if unit not in _UNIT_DAYS:
@@ -174,15 +174,16 @@ class WordDates:
         return first, last, self.today + dt.timedelta(days=direction * count * _UNIT_DAYS[unit])
 
     def _weekday(self, i: int) -> tuple[int, int, dt.date] | None:
-        weekday = self._index(self.words.weekdays, i)
-        if weekday is None:
+        named = self._named(self.words.weekdays, i)
+        if named is None:
             return None
-        before, after = [i - 2, i - 1], [i + 1]
+        weekday, end = named
+        before, after = [i - 2, i - 1], [end]
         if any(self._is(self.words.last, j) for j in before + after):
             back = (self.today.weekday() - weekday) % 7 or 7
-            return i, i, self.today - dt.timedelta(days=back)
+            return i, end - 1, self.today - dt.timedelta(days=back)
         qualified = any(self._is(self.words.next, j) or self._is(self.words.this, j) for j in before + after)
         if not (qualified or self.deadline):
             return None
         ahead = (weekday - self.today.weekday()) % 7 or 7
-        return i, i, self.today + dt.timedelta(days=ahead)
+        return i, end - 1, self.today + dt.timedelta(days=ahead)

@@ -89,9 +89,15 @@ class EntityFinder:
 
     @staticmethod
     def _about_a_thing(forms: list[str], start: int, end: int, used: list[Lexicon]) -> bool:
-        """'Italian food', 'ich lerne Deutsch': a nationality word next to a word for a thing or a language."""
-        window = NOT_A_PERSON_WINDOW
-        near = [*range(max(0, start - window), start), *range(end, min(len(forms), end + window))]
+        """'Italian food', 'ich lerne Deutsch': a nationality word next to a word for a thing or a
+        language, within the same clause (punctuation ends the look: "أنا سورية، أتكلم العربية")."""
+        near = []
+        for step, first in ((-1, start - 1), (1, end)):
+            for k in range(NOT_A_PERSON_WINDOW):
+                j = first + step * k
+                if not 0 <= j < len(forms) or not forms[j]:
+                    break
+                near.append(j)
         return any(fits(lexicon.not_a_person, forms[j]) for lexicon in used for j in near)
 
     @staticmethod

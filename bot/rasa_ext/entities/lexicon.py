@@ -81,8 +81,8 @@ class DateWords:
     """The words the date rules need (see dates.py)."""
 
     days: TermList = field(default_factory=lambda: TermList([]))  # today, tomorrow, ...: value = days from today
-    weekdays: list[re.Pattern[str] | None] = field(default_factory=list)  # Monday first
-    months: list[re.Pattern[str] | None] = field(default_factory=list)  # January first
+    weekdays: TermList = field(default_factory=lambda: TermList([]))  # value: 0 = Monday
+    months: TermList = field(default_factory=lambda: TermList([]))  # value: 1 = January
     next: re.Pattern[str] | None = None
     last: re.Pattern[str] | None = None
     this: re.Pattern[str] | None = None
@@ -138,15 +138,16 @@ def _date_words(raw: dict[str, Any]) -> DateWords:
     def words(key: str) -> re.Pattern[str] | None:
         return compile_any(raw.get(key) or [])
 
-    def each(key: str, count: int) -> list[re.Pattern[str] | None]:
+    def each(key: str, count: int, first: int) -> TermList:
+        """One entry per weekday or month, each a list of patterns (several tokens allowed: "سه شنبه")."""
         lists = list(raw.get(key) or [])
         if lists and len(lists) != count:
             raise ValueError(f"dates.{key}: {len(lists)} entries, expected {count}")
-        return [compile_any(x if isinstance(x, list) else [x]) for x in lists]
+        return term_list((x if isinstance(x, list) else [x], key, str(first + i)) for i, x in enumerate(lists))
 
     return DateWords(
         days=term_list((raw.get(key) or [], "day", str(offset)) for key, offset in RELATIVE_DAYS.items()),
-        weekdays=each("weekdays", WEEKDAYS), months=each("months", MONTHS),
+        weekdays=each("weekdays", WEEKDAYS, 0), months=each("months", MONTHS, 1),
         next=words("next"), last=words("last"), this=words("this"), future=words("future"), past=words("past"),
         units={unit: compile_any(p or []) for unit, p in (raw.get("units") or {}).items()},
         duals={unit: compile_any(p or []) for unit, p in (raw.get("duals") or {}).items()},

@@ -18,10 +18,18 @@ def normalise(text: str) -> str:
     return _INVISIBLE.sub("", _ARABIC_MARKS.sub("", text)).translate(_LETTERS)
 
 
+_EDGE_PUNCTUATION = ".,;:!?،؛؟…\"«»()[]"
+_ELISIONS = {"l", "d", "j", "m", "n", "s", "t", "c", "qu"}  # French: l'Italie
+
+
 def token_form(text: str) -> str:
-    """The normal form of one token; a token with an apostrophe keeps its longer side
-    ("italya'dan" -> "italya", "d'italie" -> "italie")."""
-    form = normalise(text)
+    """The normal form of one token, without punctuation at its edges (spaCy leaves "غداً." whole).
+    A token with an apostrophe: after a French elision the word ("d'italie" -> "italie"); after a
+    name of 3 letters or more the name (Turkish suffixes: "abd'liyim" -> "abd", "italya'dan" ->
+    "italya"); otherwise the longer side (Ukrainian "п'ятниця" -> "ятниця").
+    A token of punctuation only has the empty form."""
+    form = normalise(text).strip(_EDGE_PUNCTUATION)
     if "'" in form.strip("'"):
-        form = max(form.split("'"), key=len)
+        before, _, after = form.partition("'")
+        form = after if before in _ELISIONS else before if len(before) >= 3 else max(form.split("'"), key=len)
     return form
