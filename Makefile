@@ -48,7 +48,9 @@ nlu-report: install ## NLU cross-validation (5 folds), F1 per intent and per lan
 	@$(MAKE) --no-print-directory entity-report
 
 entity-report: install ## entity layer: precision/recall/F1 per type and language on the held-out cases, cost per message -> reports/entities/
-	@PYTHONPATH=. .venv-rasa/bin/python -m bot.rasa_ext.entities.evaluation
+	@$(PY) -m bot.tools.devstack train
+	@PYTHONPATH=. SQLALCHEMY_SILENCE_UBER_WARNING=1 RASA_TELEMETRY_ENABLED=false .venv-rasa/bin/python -m bot.rasa_ext.entities.evaluation \
+		--model $$(ls -t build/models/*.tar.gz | head -1)
 
 chaos: install      ## SIGKILL gateway, Rasa and actions in turn under load; lost/duplicated -> reports/chaos, docs/benchmarks.md
 	@$(PY) -m bot.tools.chaos $(ARGS)

@@ -89,6 +89,44 @@ def latency(finder: EntityFinder, texts: list[tuple[str, str]], repeat: int = 3)
             "p95_ms": round(timings[int(0.95 * (len(timings) - 1))], 3), "max_ms": round(timings[-1], 3)}
 
 
+def parse_latency(model: Path, texts: list[tuple[str, str]], rounds: int = 3) -> dict[str, dict[str, float]]:
+    """Rasa's whole NLU parse of the same messages, with the entity layer and with it switched off
+    (its `process` passes messages through), alternating round by round."""
+    import asyncio
+
+    from rasa.core.agent import Agent
+
+    from bot.rasa_ext.entity_extractor import EntityExtractorComponent
+
+    agent = Agent.load(str(model))
+    original = EntityExtractorComponent.process
+
+    def skip(self: EntityExtractorComponent, messages: list) -> list:
+        return messages
+
+    async def measure() -> list[float]:
+        timings = []
+        for _, text in texts:
+            started = time.perf_counter()
+            await agent.parse_message(text)
+            timings.append((time.perf_counter() - started) * 1000)
+        return timings
+
+    runs: dict[str, list[float]] = {"with the layer": [], "without it": []}
+    asyncio.run(measure())  # warm up
+    for _ in range(rounds):
+        for name, process in (("with the layer", original), ("without it", skip)):
+            EntityExtractorComponent.process = process  # type: ignore[method-assign]
+            runs[name] += asyncio.run(measure())
+    EntityExtractorComponent.process = original  # type: ignore[method-assign]
+    result = {}
+    for name, timings in runs.items():
+        timings.sort()
+        result[name] = {"messages": len(texts), "p50_ms": round(statistics.median(timings), 2),
+                        "p95_ms": round(timings[int(0.95 * (len(timings) - 1))], 2)}
+    return result
+
+
 def real_questions(folder: Path = OMOS) -> list[tuple[str, str]]:
     texts = []
     for path in sorted(folder.glob("*/dev.jsonl")):
@@ -117,6 +155,11 @@ def markdown(report: dict) -> str:
     for name, timing in report.get("latency", {}).items():
         lines += ["", f"Cost per message ({name}, {timing['messages']} messages, 3 rounds): "
                       f"p50 {timing['p50_ms']} ms, p95 {timing['p95_ms']} ms, max {timing['max_ms']} ms."]
+    if report.get("parse"):
+        lines += ["", "Rasa's whole NLU parse (in process, the same messages, rounds alternating):", "",
+                  "| pipeline | messages | p50 ms | p95 ms |", "|---|---|---|---|"]
+        lines += [f"| {name} | {t['messages']} | {t['p50_ms']} | {t['p95_ms']} |"
+                  for name, t in report["parse"].items()]
     lines += ["", f"## Errors ({len(report['errors'])} cases; reference numbers left out, digits as #)", ""]
     lines += [f"- {e['language']}: \"{e['text']}\" missed {e['missed'] or '–'}, wrong {e['wrong'] or '–'}"
               for e in report["errors"]]
@@ -127,6 +170,7 @@ def markdown(report: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.rasa_ext.entities.evaluation")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--model", type=Path, help="a trained model: also time Rasa's parse with and without the layer")
     args = parser.parse_args(argv)
     finder = EntityFinder.load(SUPPORTED_LANGUAGES)
     finder.warm_up()
@@ -136,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     questions = real_questions()
     if questions:
         report["latency"]["OMoS real questions"] = latency(finder, questions)
+    if args.model:
+        report["parse"] = parse_latency(args.model, questions[:300] or [(lang, c["text"]) for lang, c in cases])
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
     text = markdown(report)

@@ -185,7 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     (OUT / name).write_text(json.dumps(report, indent=2, ensure_ascii=False))
     if not args.quality_only:
         chaos = ROOT / "reports" / "chaos" / "chaos.json"  # the latest `make chaos`, kept in the same document
-        write_report({**report, "chaos": json.loads(chaos.read_text()) if chaos.exists() else None}, ROOT / "docs")
+        entities = ROOT / "reports" / "entities" / "report.json"  # the latest `make entity-report`
+        write_report({**report, "chaos": json.loads(chaos.read_text()) if chaos.exists() else None,
+                      "entities": json.loads(entities.read_text()) if entities.exists() else None}, ROOT / "docs")
     print(json.dumps({k: v for k, v in report.items() if k != "quality"}, indent=2))
     return 0
 

@@ -107,6 +107,23 @@ def chaos_section(chaos: dict | None) -> list[str]:
     return lines
 
 
+def entity_section(entities: dict | None) -> list[str]:
+    """`make entity-report` (reports/entities/report.json): what the entity layer costs per message."""
+    if not entities:
+        return []
+    lines = ["## Entity layer: cost per message", "",
+             "`make entity-report` (precision/recall/F1 in `reports/entities/report.md`). The layer alone:", ""]
+    lines += [f"- {name}: p50 {t['p50_ms']} ms, p95 {t['p95_ms']} ms, max {t['max_ms']} ms ({t['messages']} messages)"
+              for name, t in entities.get("latency", {}).items()]
+    parse = entities.get("parse") or {}
+    if parse:
+        lines += ["", "Rasa's whole NLU parse, in process, the same OMoS questions, rounds alternating "
+                  "(budget: p95 at most 5 ms more with the layer):", "",
+                  "| pipeline | messages | p50 ms | p95 ms |", "|---|---|---|---|"]
+        lines += [f"| {name} | {t['messages']} | {t['p50_ms']} | {t['p95_ms']} |" for name, t in parse.items()]
+    return [*lines, ""]
+
+
 def write_report(report: dict, docs: Path) -> None:
     _charts(report, docs / "img")
     m, speed = report["machine"], report["speed"]
@@ -161,6 +178,7 @@ def write_report(report: dict, docs: Path) -> None:
               "become Redis);",
               "- move the load generator off the measured machine.", "",
               *messenger_sections(report), *chaos_section(report.get("chaos")),
+              *entity_section(report.get("entities")),
               "## Footprint", "", "| process | idle MB | after load MB |", "|---|---|---|"]
     for name in idle["rss_mb"]:
         lines.append(f"| {name} | {idle['rss_mb'][name]} | {loaded['rss_mb'][name]} |")
