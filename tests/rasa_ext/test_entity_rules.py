@@ -135,6 +135,7 @@ def test_references_by_pattern_and_after_a_cue(finder: EntityFinder) -> None:
 
 def test_no_reference_in_phones_postcodes_money_and_dates(finder: EntityFinder) -> None:
     assert found(finder, "my phone number is 0171 2345678") == set()
+    assert found(finder, "is the number 116117 free of charge?") == set()
     assert found(finder, "I live in 12345 Musterstadt and paid 1200 euros for B1") == set()
     assert [m.value for m in patterned("on 2026-12-15 call +49 30 1234-5678 or 030/1234567")] == []
 

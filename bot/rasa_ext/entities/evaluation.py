@@ -127,6 +127,30 @@ def parse_latency(model: Path, texts: list[tuple[str, str]], rounds: int = 3) ->
     return result
 
 
+def knowledge_questions(root: Path = ROOT / "knowledge_base") -> list[tuple[str, str]]:
+    """The example questions of every knowledge-base entry: general questions, not personal cases."""
+    texts = []
+    for path in sorted(root.glob("*/*.yml")):
+        entry = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if isinstance(entry, dict) and isinstance(entry.get("questions"), dict):
+            texts += [(lang, q) for lang, questions in entry["questions"].items() for q in questions]
+    return texts
+
+
+def handoff_triggers(finder: EntityFinder, texts: list[tuple[str, str]]) -> dict:
+    """How often a general question would hand off by itself: a reference number, or a deadline
+    that has passed or falls within 14 days (some example questions are such cases on purpose)."""
+    urgent = []
+    references = 0
+    for language, text in texts:
+        for found in finder.find(text, language, TODAY):
+            references += found.entity == "reference"
+            if found.entity == "deadline" and (dt.date.fromisoformat(found.value) - TODAY).days <= 14:
+                urgent.append(f"{language}: {_DIGITS.sub('#', text)}")
+    return {"questions": len(texts), "reference": references, "urgent_deadline": len(urgent),
+            "urgent_examples": urgent}
+
+
 def real_questions(folder: Path = OMOS) -> list[tuple[str, str]]:
     texts = []
     for path in sorted(folder.glob("*/dev.jsonl")):
@@ -152,6 +176,13 @@ def markdown(report: dict) -> str:
         cells = [f"{by_language[lang]['f1']:.2f} ({by_language[lang]['support']})" if lang in by_language else "–"
                  for lang in SUPPORTED_LANGUAGES]
         lines.append(f"| {entity} | " + " | ".join(cells) + " |")
+    triggers = report.get("handoff_triggers")
+    if triggers:
+        lines += ["", f"General questions (the knowledge base's example questions and the OMoS dev questions, "
+                      f"{triggers['questions']}) that would hand off by themselves: a reference number in "
+                      f"{triggers['reference']}, a deadline passed or within 14 days in "
+                      f"{triggers['urgent_deadline']}:", ""]
+        lines += [f"- {example}" for example in triggers["urgent_examples"]]
     for name, timing in report.get("latency", {}).items():
         lines += ["", f"Cost per message ({name}, {timing['messages']} messages, 3 rounds): "
                       f"p50 {timing['p50_ms']} ms, p95 {timing['p95_ms']} ms, max {timing['max_ms']} ms."]
@@ -178,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     report = evaluate(finder, cases)
     report["latency"] = {"held-out cases": latency(finder, [(lang, c["text"]) for lang, c in cases])}
     questions = real_questions()
+    report["handoff_triggers"] = handoff_triggers(finder, knowledge_questions() + questions)
     if questions:
         report["latency"]["OMoS real questions"] = latency(finder, questions)
     if args.model:

@@ -20,7 +20,7 @@ DATE_LIKE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\
 MIN_GROUP_DIGITS = 7
 CUED_DIGITS = 4
 CUE_WINDOW = 4
-_TRAILING = ".,;:!?)»\"'"
+_TRAILING = ".,;:!?)»\"'؟،؛"
 
 
 @dataclass(frozen=True)
@@ -34,10 +34,14 @@ def _digits(text: str) -> int:
     return sum(c.isdigit() for c in text)
 
 
+SERVICE_NUMBER = re.compile(r"11\d{1,4}")  # 110, 112, 115, 116 117, 118 33: Germany's short service numbers
+
+
 def _looks_like_phone(text: str, start: int, value: str) -> bool:
-    """+49 ..., or an area code followed by more digits ("0171 2345678")."""
+    """+49 ..., an area code followed by more digits ("0171 2345678"), or a service number."""
     following = text[start + len(value):start + len(value) + 2]
-    return value.startswith("+") or (value.startswith("0") and following[:1].isspace() and following[1:].isdigit())
+    return (value.startswith("+") or SERVICE_NUMBER.fullmatch(value) is not None
+            or (value.startswith("0") and following[:1].isspace() and following[1:].isdigit()))
 
 
 def patterned(text: str) -> list[ReferenceMention]:
