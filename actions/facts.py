@@ -17,10 +17,9 @@ from rasa_sdk import Tracker
 
 from bot.conversations.messages import CaseFacts
 from bot.knowledge.schema import FREE_MOVEMENT, Country, Site
-from bot.paths import ROOT
+from bot.rasa_ext.entities.lexicon import TERMS_DIR
 
 URGENT_WITHIN = dt.timedelta(days=14)  # a deadline this close, or passed, makes a handoff urgent
-TERMS_DIR = ROOT / "bot" / "rasa_ext" / "entity_terms"
 SLOTS = ("nationality", "country", "profession", "deadline", "reference")
 
 

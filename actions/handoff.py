@@ -15,9 +15,11 @@ from actions.replies import ReplyAction, handoff
 
 class ActionHandoffToStaff(ReplyAction):
     personal_case_first = False  # it hands off anyway, with the facts
+
     def name(self) -> str:
         return "action_handoff_to_staff"
 
     async def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                     language: str) -> list[EventType]:
-        return handoff(dispatcher, language, reason="requested", **self.facts_and_urgency(tracker))
+        facts, urgent = self.case_facts(tracker)
+        return handoff(dispatcher, language, reason="requested", urgent=urgent, facts=facts)

@@ -83,6 +83,7 @@ def chosen_entry(tracker: Tracker) -> str | None:
 
 class ActionAnswerQuestion(ReplyAction):
     personal_case_first = False  # checked after retrieval, so the general entry comes with it
+
     def name(self) -> str:
         return "action_answer_question"
 
@@ -119,7 +120,7 @@ class ActionAnswerQuestion(ReplyAction):
                confidence: float | None, language: str) -> list[EventType]:
         """The entry's answer, changed by what the person said about themselves where that matters."""
         case = Case.of(tracker)
-        facts, urgent = self.case_facts(tracker)
+        facts, urgent = self.case_facts(tracker, case)
         unclear = ambiguity(case, entry)
         if unclear is not None:
             send(dispatcher, ask_which(kb, entry, language, *unclear))

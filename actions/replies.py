@@ -63,7 +63,7 @@ def handoff(dispatcher: CollectingDispatcher, language: str, *, reason: HandoffR
     """Ask the gateway for a person. `facts` (what the person said about themselves) go on the ticket."""
     send(dispatcher, HandoffRequest(reason=reason, urgent=urgent, language=language, topic=topic,
                                     guesses=[Guess(kb_id=c.entry_id, score=c.score) for c in candidates[:3]],
-                                    facts=facts if facts and not facts.is_empty() else None))
+                                    facts=facts))
     return []
 
 
@@ -102,9 +102,10 @@ class ReplyAction(Action, ABC):
                     language: str) -> list[EventType]:
         """Send the reply envelopes; return further events."""
 
-    def case_facts(self, tracker: Tracker) -> tuple[CaseFacts, bool]:
-        """What the person told about themselves, for a ticket, and whether a deadline makes it urgent."""
-        case, site = Case.of(tracker), self.services.site
+    def case_facts(self, tracker: Tracker, case: Case | None = None) -> tuple[CaseFacts, bool]:
+        """What the person told about themselves (`case`, else read from the slots), for a ticket,
+        and whether a deadline makes a handoff urgent."""
+        case, site = case or Case.of(tracker), self.services.site
         return case.for_ticket(site, self.services.countries), case.urgent(office_today(site))
 
     def personal_case(self, dispatcher: CollectingDispatcher, tracker: Tracker, language: str, *,
@@ -124,11 +125,6 @@ class ReplyAction(Action, ABC):
         return [SlotSet(CLARIFY_SLOT, False),
                 *handoff(dispatcher, language, reason="personal_case" if reference else "deadline", urgent=urgent,
                          topic=reading.topic if reading else None, candidates=candidates, facts=facts)]
-
-    def facts_and_urgency(self, tracker: Tracker) -> dict[str, Any]:
-        """The keyword arguments of `handoff` that carry the case facts."""
-        facts, urgent = self.case_facts(tracker)
-        return {"facts": facts, "urgent": urgent}
 
 
 def simple(kind: Kind, key: str, language: str, *, buttons: list[Button] | None = None,

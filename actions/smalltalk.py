@@ -70,8 +70,9 @@ class ActionFeedback(ReplyAction):
             return [SlotSet(NEGATIVE_FEEDBACK_SLOT, 0.0)]
         count = (tracker.get_slot(NEGATIVE_FEEDBACK_SLOT) or 0) + 1
         if count >= REPEATS_BEFORE_HANDOFF:
+            facts, urgent = self.case_facts(tracker)
             return [SlotSet(NEGATIVE_FEEDBACK_SLOT, 0.0),
-                    *handoff(dispatcher, language, reason="negative_feedback", **self.facts_and_urgency(tracker))]
+                    *handoff(dispatcher, language, reason="negative_feedback", urgent=urgent, facts=facts)]
         send(dispatcher, simple("handoff_offer", "feedback_sorry", language, buttons=[person_button(language)]))
         return [SlotSet(NEGATIVE_FEEDBACK_SLOT, float(count))]
 
@@ -86,8 +87,9 @@ class ActionOutOfScope(ReplyAction):
                     language: str) -> list[EventType]:
         count = (tracker.get_slot(OUT_OF_SCOPE_SLOT) or 0) + 1
         if count >= REPEATS_BEFORE_HANDOFF:
+            facts, urgent = self.case_facts(tracker)
             return [SlotSet(OUT_OF_SCOPE_SLOT, 0.0),
-                    *handoff(dispatcher, language, reason="out_of_scope", **self.facts_and_urgency(tracker))]
+                    *handoff(dispatcher, language, reason="out_of_scope", urgent=urgent, facts=facts)]
         send(dispatcher, simple("out_of_scope", "out_of_scope", language, buttons=[person_button(language)]))
         return [SlotSet(OUT_OF_SCOPE_SLOT, float(count))]
 

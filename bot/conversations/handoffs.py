@@ -43,8 +43,7 @@ class HandoffDesk:
         language = request.language or conversation.language or DEFAULT_LANGUAGE
         ticket = Ticket(conversation_id=conversation.id, reason=request.reason, urgent=request.urgent,
                         language=language, topic=topic, guesses=guesses,
-                        facts=request.facts.model_dump(mode="json", exclude_none=True)
-                        if request.facts and not request.facts.is_empty() else None,
+                        facts=request.facts and request.facts.model_dump(mode="json", exclude_none=True),
                         office=self.site.inbox.default_office if request.urgent else self.site.inbox.office_for(topic))
         states.apply(states.Transition.HAND_OFF, conversation, ticket, new_ticket=True)
         session.add(ticket)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot import i18n
 
@@ -111,7 +111,12 @@ class HandoffRequest(BaseModel):
     language: str
     topic: str | None = None
     guesses: list[Guess] = Field(default_factory=list)
-    facts: CaseFacts | None = None
+    facts: CaseFacts | None = None  # none when nothing was understood
+
+    @field_validator("facts")
+    @classmethod
+    def _empty_is_none(cls, facts: CaseFacts | None) -> CaseFacts | None:
+        return None if facts is None or facts.is_empty() else facts
 
     def as_custom_payload(self) -> dict[str, Any]:
         return {"handoff": self.model_dump(mode="json", exclude={"facts"} if self.facts is None else None)}

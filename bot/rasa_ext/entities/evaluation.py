@@ -77,6 +77,12 @@ def evaluate(finder: EntityFinder, cases: list[tuple[str, dict]]) -> dict:
             "errors": errors}
 
 
+def percentiles(timings: list[float], digits: int) -> dict[str, float]:
+    timings = sorted(timings)
+    return {"p50_ms": round(statistics.median(timings), digits),
+            "p95_ms": round(timings[int(0.95 * (len(timings) - 1))], digits), "max_ms": round(timings[-1], digits)}
+
+
 def latency(finder: EntityFinder, texts: list[tuple[str, str]], repeat: int = 3) -> dict[str, float]:
     timings = []
     for _ in range(repeat):
@@ -84,9 +90,7 @@ def latency(finder: EntityFinder, texts: list[tuple[str, str]], repeat: int = 3)
             started = time.perf_counter()
             finder.find(text, language, TODAY)
             timings.append((time.perf_counter() - started) * 1000)
-    timings.sort()
-    return {"messages": len(texts), "p50_ms": round(statistics.median(timings), 3),
-            "p95_ms": round(timings[int(0.95 * (len(timings) - 1))], 3), "max_ms": round(timings[-1], 3)}
+    return {"messages": len(texts), **percentiles(timings, 3)}
 
 
 def parse_latency(model: Path, texts: list[tuple[str, str]], rounds: int = 3) -> dict[str, dict[str, float]]:
@@ -119,12 +123,7 @@ def parse_latency(model: Path, texts: list[tuple[str, str]], rounds: int = 3) ->
             EntityExtractorComponent.process = process  # type: ignore[method-assign]
             runs[name] += asyncio.run(measure())
     EntityExtractorComponent.process = original  # type: ignore[method-assign]
-    result = {}
-    for name, timings in runs.items():
-        timings.sort()
-        result[name] = {"messages": len(texts), "p50_ms": round(statistics.median(timings), 2),
-                        "p95_ms": round(timings[int(0.95 * (len(timings) - 1))], 2)}
-    return result
+    return {name: {"messages": len(texts), **percentiles(timings, 2)} for name, timings in runs.items()}
 
 
 def knowledge_questions(root: Path = ROOT / "knowledge_base") -> list[tuple[str, str]]:

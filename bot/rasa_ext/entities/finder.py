@@ -22,6 +22,11 @@ NOT_A_PERSON_WINDOW = 2
 ENTITY_TYPES = ("nationality", "country", "profession", "date", "deadline", "reference")
 
 
+def overlaps(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
+    """Whether the characters start..end share any with one of the spans."""
+    return any(start < other_end and other_start < end for other_start, other_end in spans)
+
+
 @dataclass(frozen=True)
 class Found:
     entity: str  # one of ENTITY_TYPES
@@ -68,7 +73,7 @@ class EntityFinder:
         found = [Found("reference", r.start, r.end, r.value) for r in references]
         for item in [*terms, *(Found("deadline" if deadline else "date", d.start, d.end, d.date.isoformat())
                                for d in dates)]:
-            if not any(item.start < end and start < item.end for start, end in taken):
+            if not overlaps(item.start, item.end, taken):
                 found.append(item)
                 taken.append((item.start, item.end))
         return sorted(found, key=lambda f: f.start)
@@ -106,7 +111,7 @@ class EntityFinder:
         found: list[ReferenceMention] = []
         after_cues = (m for lexicon in used for m in cued(text, forms, spans, lexicon.reference_cues))
         for mention in [*patterned(text), *after_cues]:
-            if not any(mention.start < other.end and other.start < mention.end for other in found):
+            if not overlaps(mention.start, mention.end, ((other.start, other.end) for other in found)):
                 found.append(mention)
         return found
 
@@ -116,6 +121,6 @@ class EntityFinder:
         found = numeric_dates(text, today)
         for lexicon in used:
             for mention in WordDates(lexicon.dates, forms, spans, today, deadline).find():
-                if not any(mention.start < other.end and other.start < mention.end for other in found):
+                if not overlaps(mention.start, mention.end, ((other.start, other.end) for other in found)):
                     found.append(mention)
         return found
