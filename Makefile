@@ -7,7 +7,7 @@ PYTEST_RASA_EXT := .venv-rasa/bin/python -m pytest -q -c tests/rasa_ext/pytest.i
 # statement coverage of bot/ and actions/ by `make test` may not fall below this (measured 2026-12-04: 86.3%; one point of room for timing-dependent paths)
 COVERAGE_FLOOR := 85
 
-.PHONY: chaos purge install run test test-fast check lint kb-check kb-index train validate nlu-report entity-report eval-kb bench eval lock clean
+.PHONY: chaos purge install run run-scaled bench-scale test test-fast check lint kb-check kb-index train validate nlu-report entity-report eval-kb bench eval lock clean
 
 install:            ## create/update .venv and .venv-rasa from the lock files (seconds when nothing changed)
 	@scripts/install
@@ -15,12 +15,15 @@ install:            ## create/update .venv and .venv-rasa from the lock files (s
 run: install        ## start Rasa, the action server and the gateway with the demo content (PORT=8000)
 	@$(PY) -m bot.tools.devstack run
 
+run-scaled: install ## the scaled profile: PostgreSQL, Redis, nginx, 2 gateway workers, 2 Rasa, 2 action servers
+	@$(PY) -m bot.tools.devstack run --scaled
+
 test: check        ## everything: test-fast + PostgreSQL, Rasa's data validation and test stories, the stack end to end with browsers, coverage
 	@$(PY) -m pytest --cov --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 	@$(PYTEST_RASA_EXT)
 
 test-fast: check   ## before every commit: unit and gateway tests on SQLite, bot/rasa_ext under Python 3.10; no running stack
-	@$(PY) -m pytest -q -m "not e2e and not rasa and not postgres"
+	@$(PY) -m pytest -q -m "not e2e and not rasa and not postgres and not redis"
 	@$(PYTEST_RASA_EXT)
 
 check: install     ## ruff (Python 3.10 rules for bot/rasa_ext), mypy, the pre-commit configuration, the knowledge base
@@ -73,6 +76,9 @@ eval-kb: install    ## retrieval quality per language on the dev set + out-of-sc
 
 bench: install      ## speed, footprint and quality side by side with bare Rasa -> docs/benchmarks.md (ARGS=--quick)
 	@$(PY) -m bot.tools.bench $(ARGS)
+
+bench-scale: install ## one process of each vs the scaled profile at 10/50/100 at once -> reports/bench/scale.json, docs/benchmarks.md
+	@$(PY) -m bot.tools.bench.scale $(ARGS)
 
 eval: install       ## the quality part of the benchmarks only
 	@$(PY) -m bot.tools.bench --quality-only $(ARGS)

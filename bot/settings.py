@@ -37,9 +37,13 @@ class Settings(BaseSettings):
     rasa_tracker_url: str | None = None  # a SQLAlchemy URL; needed when the dialect is not sqlite
     retention_days: int = 90  # conversations are deleted this long after their last message (the privacy notice)
 
-    # rate limits (README "Rate limits"), in the notation of the `limits` library; shared through Redis when
-    # REDIS_URL is set (several gateway workers), in memory otherwise
+    # REDIS_URL set (the scaled profile, several gateway workers): the per-conversation lock, live events and
+    # rate-limit counters are shared through Redis; in memory otherwise (one gateway process)
     redis_url: str | None = None
+    lock_lease_seconds: float = 15.0  # a dead worker's conversation lock expires after this
+    recovery_sweep_seconds: float = 15.0  # how often each worker looks for messages nobody answered
+    recovery_after_seconds: float = 90.0  # ... that waited longer than any live turn takes (> RASA_TIMEOUT_SECONDS)
+    # rate limits (README "Rate limits"), in the notation of the `limits` library
     rate_new_conversations: str = "10/minute;60/hour"  # per client address
     rate_messages: str = "20/minute;300/hour"  # per conversation
     rate_messages_per_address: str = "60/minute;1000/hour"  # per client address, or per messenger sender

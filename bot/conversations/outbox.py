@@ -13,6 +13,9 @@ conversation's messages in `seq` order, through the channel's `Sender`:
   (`release_held`, called by the pipeline when it stores their message);
 - any other error (network, timeout): retried with growing pauses.
 Sending is at least once: a crash between the messenger's acceptance and our record sends again.
+Several gateway workers run an outbox each: a worker sends a conversation's replies only while it
+holds that conversation's outbox claim (`ConversationLocks.claim`), and sends a delivery only if it
+is still pending once the claim is held, so two workers never send the same reply.
 A messenger that reports what happened to a message later (WhatsApp's statuses) gets its ids kept
 (`SentPart`); `record_status` moves the delivery forward, never back.
 """
@@ -30,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.conversations import states, transcript
 from bot.conversations.events import OUTBOX_CHANNEL, EventBroker
+from bot.conversations.locks import ConversationLocks, InProcessLocks
 from bot.conversations.messages import ChatMessage
 from bot.conversations.models import Conversation, Delivery, Message, SentPart, as_utc, utcnow
 from bot.conversations.states import DeliveryStatus
@@ -72,8 +76,9 @@ class Sender(Protocol):
 
 class Outbox:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], senders: Mapping[str, Sender],
-                 events: EventBroker, poll_seconds: float = 1.0) -> None:
+                 events: EventBroker, poll_seconds: float = 1.0, claims: ConversationLocks | None = None) -> None:
         self.sessions, self.senders, self.events, self.poll_seconds = sessions, senders, events, poll_seconds
+        self.claims: ConversationLocks = claims or InProcessLocks()
         self._stopping = asyncio.Event()
 
     async def run(self) -> None:
@@ -112,10 +117,11 @@ class Outbox:
             if as_utc(due) > now:  # this conversation waits; its later messages wait behind it
                 blocked.add(conversation_id)
                 continue
-            if await self._send_one(message_id):
-                sent += 1
-            else:
-                blocked.add(conversation_id)
+            async with self.claims.claim(f"outbox:{conversation_id}") as mine:
+                if mine and await self._send_one(message_id):
+                    sent += 1
+                    continue
+            blocked.add(conversation_id)  # another worker is sending this conversation's replies, or it waits
         return sent
 
     async def _send_one(self, message_id: str) -> bool:
@@ -124,6 +130,8 @@ class Outbox:
             message = await session.get(Message, message_id)
             conversation = await session.get(Conversation, delivery.conversation_id) if delivery else None
             if delivery is None or message is None or conversation is None:
+                return False
+            if delivery.status != DeliveryStatus.PENDING:  # sent by another worker since this pass looked
                 return False
             chat = transcript.chat_message(message)
         sender = self.senders[delivery.channel]

@@ -31,7 +31,9 @@ class RasaClient:
         body = {"sender": sender, "message": message,
                 "metadata": {**(metadata or {}), "input": "payload" if is_payload else "text"}}
         try:
-            response = await self._http.post("/webhooks/gateway/webhook", headers=self._channel_headers, json=body)
+            # X-Conversation-Id: a proxy in front of several Rasa instances keeps a conversation on one of them
+            response = await self._http.post("/webhooks/gateway/webhook", json=body,
+                                             headers={**self._channel_headers, "X-Conversation-Id": sender})
             response.raise_for_status()
         except httpx.HTTPError as exc:
             raise RasaUnavailable(f"Rasa did not answer: {type(exc).__name__}") from exc

@@ -8,19 +8,21 @@ services around a database connection of their own.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from dataclasses import dataclass
 
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.whatsapp.channel import WhatsAppChannel, whatsapp_sender
-from bot.conversations.events import EventBroker
+from bot.conversations.events import EventBroker, RedisEventBroker
 from bot.conversations.handoffs import HandoffDesk
-from bot.conversations.locks import InProcessLocks
+from bot.conversations.locks import ConversationLocks, InProcessLocks, RedisLocks
 from bot.conversations.outbox import Outbox, Sender
 from bot.conversations.rasa_client import RasaClient
 from bot.conversations.rasa_turn import RasaTurn
-from bot.conversations.recovery import answer_the_unanswered
+from bot.conversations.recovery import sweep_forever
 from bot.conversations.service import ConversationService
 from bot.db import make_engine, make_sessionmaker
 from bot.gateway.rate_limits import RateLimits
@@ -40,7 +42,7 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     knowledge: KnowledgeBase  # staff answer with entries; the site file routes tickets to offices
     events: EventBroker
-    locks: InProcessLocks
+    locks: ConversationLocks
     rasa: RasaClient
     desk: HandoffDesk
     conversations: ConversationService
@@ -49,6 +51,7 @@ class Services:
     tracker: TrackerStore  # Rasa's tracker store: purged and erased together with ours
     telegram: TelegramChannel | None = None  # when TELEGRAM_BOT_TOKEN is set
     whatsapp: WhatsAppChannel | None = None  # when WHATSAPP_ACCESS_TOKEN is set
+    redis: Redis | None = None  # when REDIS_URL is set: locks and live events shared by the gateway workers
 
     @property
     def channels(self) -> dict[str, bool]:
@@ -65,7 +68,10 @@ async def start_services(settings: Settings, *, engine: AsyncEngine | None = Non
     knowledge = knowledge or load(settings.knowledge_dir, settings.site_file)
     async with sessions() as session:
         await Accounts(session).sync_offices(knowledge.site.inbox)
-    events, locks = EventBroker(), InProcessLocks()
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    events, locks = _shared_or_local(settings, redis)
+    if isinstance(events, RedisEventBroker):
+        await events.start()
     rasa = RasaClient(settings.rasa_url, settings.rasa_token.get_secret_value(),
                       settings.rasa_channel_token.get_secret_value(), settings.action_server_url,
                       timeout=settings.rasa_timeout_seconds)
@@ -78,10 +84,17 @@ async def start_services(settings: Settings, *, engine: AsyncEngine | None = Non
         settings.whatsapp_on) else None
     if wa_sender is not None:
         senders["whatsapp"] = wa_sender
-    outbox = Outbox(sessions, senders, events)
+    outbox = Outbox(sessions, senders, events, claims=locks)
     whatsapp = WhatsAppChannel(settings, conversations, outbox, wa_sender, limits) if wa_sender else None
     return Services(settings, engine, sessions, knowledge, events, locks, rasa, desk, conversations,
-                    limits, outbox, TrackerStore(settings.tracker_url), telegram, whatsapp)
+                    limits, outbox, TrackerStore(settings.tracker_url), telegram, whatsapp, redis)
+
+
+def _shared_or_local(settings: Settings, redis: Redis | None) -> tuple[EventBroker, ConversationLocks]:
+    """Through Redis for several gateway workers, in this process's memory for one."""
+    if redis is None:
+        return EventBroker(), InProcessLocks()
+    return RedisEventBroker(redis), RedisLocks(redis, lease_seconds=settings.lock_lease_seconds)
 
 
 async def run_channels(services: Services) -> list[asyncio.Task[None]]:
@@ -92,11 +105,13 @@ async def run_channels(services: Services) -> list[asyncio.Task[None]]:
     retention = purge_daily(services.sessions, services.tracker, services.settings.retention_days)
     return [asyncio.create_task(services.outbox.run(), name="outbox"),
             asyncio.create_task(retention, name="retention"),
-            asyncio.create_task(_recover(services.conversations), name="recovery")]
+            asyncio.create_task(_recover(services), name="recovery")]
 
 
-async def _recover(conversations: ConversationService) -> None:
-    await answer_the_unanswered(conversations)
+async def _recover(services: Services) -> None:
+    settings = services.settings
+    await sweep_forever(services.conversations, dt.timedelta(seconds=settings.recovery_sweep_seconds),
+                        dt.timedelta(seconds=settings.recovery_after_seconds))
 
 
 async def stop_services(services: Services, running: list[asyncio.Task[None]] | None = None) -> None:
@@ -117,4 +132,8 @@ async def stop_services(services: Services, running: list[asyncio.Task[None]] | 
     await services.rasa.close()
     await services.rate_limits.close()
     await services.tracker.close()
+    if isinstance(services.events, RedisEventBroker):
+        await services.events.close()
+    if services.redis is not None:
+        await services.redis.aclose()
     await services.engine.dispose()

@@ -1,7 +1,8 @@
 """Server-sent event streams (sse-starlette) for the chat stream and the staff inbox stream.
 
 One shape for both: subscribe, send what was already there, then each published event as
-`render` turns it into an event (or None to skip it). The subscription is entered and left
+`render` turns it into events (none to skip it; several when it reveals a gap to fill from the
+database). The subscription is entered and left
 inside the stream itself, so it is released on every exit: the client going away, the server
 shutting down, or an error while reading the backlog.
 """
@@ -17,7 +18,7 @@ from bot.conversations.events import EventBroker
 
 KEEPALIVE_SECONDS = 15
 
-Render = Callable[[dict[str, Any]], ServerSentEvent | None]
+Render = Callable[[dict[str, Any]], Awaitable[list[ServerSentEvent]]]
 
 
 async def event_stream(events: EventBroker, channel: str, render: Render,
@@ -27,8 +28,7 @@ async def event_stream(events: EventBroker, channel: str, render: Render,
         for event in await backlog():
             yield event
         while True:
-            rendered = render(await queue.get())
-            if rendered is not None:
+            for rendered in await render(await queue.get()):
                 yield rendered
 
 

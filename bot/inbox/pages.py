@@ -126,10 +126,10 @@ async def staff_events(staff: StaffDep, session: SessionDep, events: EventsDep) 
     office = staff.visible_office
     await session.close()  # no transaction may stay open for the life of the stream
 
-    def ticket_event(event: dict) -> ServerSentEvent | None:
+    async def ticket_event(event: dict) -> list[ServerSentEvent]:
         if office is not None and event.get("office") != office:  # another office's ticket
-            return None
-        return ServerSentEvent(data=json.dumps(event), event="ticket")
+            return []
+        return [ServerSentEvent(data=json.dumps(event), event="ticket")]
 
     async def connected() -> list[ServerSentEvent]:
         return [ServerSentEvent(comment="connected")]

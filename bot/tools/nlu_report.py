@@ -22,7 +22,7 @@ import yaml
 
 from bot.languages import SUPPORTED_LANGUAGES
 from bot.paths import BUILD, ROOT
-from bot.tools.devstack import RASA_BIN, rasa_env
+from bot.tools.rasa_model import RASA_BIN, rasa_env
 from bot.tools.reports import save_report
 
 OUT = ROOT / "reports" / "nlu"

@@ -61,3 +61,13 @@ async def test_the_lock_is_released_on_errors_and_when_a_waiter_is_cancelled() -
     release.set()
     await holder
     assert len(locks) == 0
+
+
+async def test_a_claim_is_refused_while_someone_holds_the_name_and_granted_after() -> None:
+    locks = InProcessLocks()
+    async with locks.claim("outbox:c1") as first:
+        async with locks.claim("outbox:c1") as second:
+            assert first and not second
+    async with locks.claim("outbox:c1") as again:
+        assert again
+    assert len(locks) == 0

@@ -11,8 +11,12 @@ from bot.gateway.sse import event_stream
 from tests.support.app import new_conversation
 
 
-def render(event: dict) -> ServerSentEvent:
+def as_event(event: dict) -> ServerSentEvent:
     return ServerSentEvent(data=json.dumps(event))
+
+
+async def render(event: dict) -> list[ServerSentEvent]:
+    return [as_event(event)]
 
 
 async def test_backlog_then_live_events_then_release_when_the_client_leaves() -> None:
@@ -20,7 +24,7 @@ async def test_backlog_then_live_events_then_release_when_the_client_leaves() ->
 
     async def backlog() -> list[ServerSentEvent]:
         events.publish("c1", {"seq": 2})  # published while the backlog is read: still delivered
-        return [render({"seq": 1})]
+        return [as_event({"seq": 1})]
 
     stream = event_stream(events, "c1", render, backlog)
     assert (await anext(stream)).data == '{"seq": 1}'

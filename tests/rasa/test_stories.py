@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.paths import ROOT
-from bot.tools.devstack import RASA_BIN, ensure_model, rasa_env
+from bot.tools.rasa_model import RASA_BIN, ensure_model, rasa_env
 
 pytestmark = pytest.mark.rasa  # runs Rasa's own commands in .venv-rasa
 

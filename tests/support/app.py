@@ -25,6 +25,7 @@ from bot.gateway.services import Services, run_channels, start_services, stop_se
 from bot.knowledge.loader import KnowledgeBase, load
 from bot.paths import ROOT
 from bot.settings import Settings
+from bot.tools.scaled_profile import ensure_postgres_database
 
 # the rate limits out of the way; tests/gateway/test_rate_limits.py sets them low on purpose
 UNLIMITED = {f"rate_{rule}": "100000/minute" for rule in ("new_conversations", "messages", "messages_per_address",
@@ -45,17 +46,6 @@ def migrate(url: str) -> None:
     config.attributes["configure_logger"] = False
     command.downgrade(config, "base")
     command.upgrade(config, "head")
-
-
-def ensure_postgres_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.replace("postgresql+psycopg", "postgresql").rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not exists:
-            connection.execute(f'CREATE DATABASE "{name}"')
 
 
 @pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

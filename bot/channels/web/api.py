@@ -146,11 +146,15 @@ async def events(conversation: Authorized, conversations: ConversationsDep, even
         last = messages[-1].seq if messages else start
         return [as_sse(m) for m in messages]
 
-    def new_message(event: dict[str, Any]) -> ServerSentEvent | None:
+    async def new_message(event: dict[str, Any]) -> list[ServerSentEvent]:
         nonlocal last
         if event["seq"] <= last:  # already sent with the backlog
-            return None
+            return []
+        if event["seq"] > last + 1:  # an event before it was missed (another worker's, or dropped): read them
+            _, messages = await conversations.history(conversation.id, after=last)
+            last = max([last, *(m.seq for m in messages)])
+            return [as_sse(m) for m in messages]
         last = event["seq"]
-        return as_sse(event)
+        return [as_sse(event)]
 
     return sse_response(event_stream(events, conversation.id, new_message, backlog))

@@ -26,10 +26,11 @@ from bot.paths import ROOT
 from bot.tools.bench.load import MESSAGES_PER_CONVERSATION, chat_load, message_mix, rasa_load, script
 from bot.tools.bench.messengers import telegram_load, whatsapp_load
 from bot.tools.bench.report import write_report
-from bot.tools.devstack import RASA_BIN, Stack, StackConfig, ensure_model, rasa_env
+from bot.tools.devstack import Stack, StackConfig
 from bot.tools.fake_telegram import FakeTelegram
 from bot.tools.fake_whatsapp import FakeWhatsApp
 from bot.tools.local_env import UNLIMITED_RATES, free_port, read_env_file
+from bot.tools.rasa_model import RASA_BIN, ensure_model, rasa_env
 
 LEVELS = {1: 20, 10: 80, 50: 200}  # concurrent conversations -> conversations of 5 messages
 TELEGRAM_CHATS, TELEGRAM_CHATS_QUICK = 200, 40  # new chats (Telegram, WhatsApp) of one message, 10 at once
@@ -137,6 +138,20 @@ def quality(nlu_cv: bool) -> dict:
     return result
 
 
+# the latest runs of the other measuring commands, kept in the same document
+SIDE_REPORTS = {"chaos": ROOT / "reports" / "chaos" / "chaos.json",  # make chaos
+                "entities": ROOT / "reports" / "entities" / "report.json",  # make entity-report
+                "scale": ROOT / "reports" / "bench" / "scale.json",  # make bench-scale
+                "inbox": ROOT / "reports" / "inbox" / "bench.json"}  # make bench-inbox
+
+
+def render_docs() -> None:
+    """docs/benchmarks.md from reports/bench/bench.json and the side reports that exist."""
+    report = json.loads((OUT / "bench.json").read_text())
+    sides = {name: json.loads(path.read_text()) if path.exists() else None for name, path in SIDE_REPORTS.items()}
+    write_report({**report, **sides}, ROOT / "docs")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.tools.bench")
     parser.add_argument("--quality-only", action="store_true", help="make eval: no stack, no load")
@@ -184,10 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     name = "eval.json" if args.quality_only else "bench.json"
     (OUT / name).write_text(json.dumps(report, indent=2, ensure_ascii=False))
     if not args.quality_only:
-        chaos = ROOT / "reports" / "chaos" / "chaos.json"  # the latest `make chaos`, kept in the same document
-        entities = ROOT / "reports" / "entities" / "report.json"  # the latest `make entity-report`
-        write_report({**report, "chaos": json.loads(chaos.read_text()) if chaos.exists() else None,
-                      "entities": json.loads(entities.read_text()) if entities.exists() else None}, ROOT / "docs")
+        render_docs()
     print(json.dumps({k: v for k, v in report.items() if k != "quality"}, indent=2))
     return 0
 

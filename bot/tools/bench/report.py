@@ -124,6 +124,45 @@ def entity_section(entities: dict | None) -> list[str]:
     return [*lines, ""]
 
 
+def scale_section(scale: dict | None) -> list[str]:
+    """`make bench-scale` (reports/bench/scale.json): one process of each vs the scaled profile."""
+    if not scale:
+        return []
+    lines = ["## One process of each vs the scaled profile", "",
+             "`make bench-scale`: the same conversations (5 messages each, the mix above) through the chat API, "
+             "first against one gateway, one Rasa and one action server on SQLite, then against the scaled profile "
+             "(nginx, 2 gateway workers, 2 Rasa servers, 2 action servers, PostgreSQL, Redis; README \"The scaled "
+             f"profile\"). Measured {scale['date']}, same machine, load generator included.", "",
+             "| profile | at once | conversations | messages | msg/s | p50 ms | p95 ms | errors | lost | "
+             "peak memory MB (all processes) |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for profile in ("single", "scaled"):
+        for level, row in scale[profile]["levels"].items():
+            lines.append(f"| {profile} | {level} | {row['conversations']} | {row['messages']} | "
+                         f"{row['messages_per_second']} | {row['p50_ms']} | {row['p95_ms']} | {row['errors']} | "
+                         f"{row['lost']} | {row['peak_total_mb']} |")
+    lines += ["", "Peak resident memory per process at 100 at once (MB):", "",
+              "| profile | process | MB |", "|---|---|---|"]
+    for profile in ("single", "scaled"):
+        top = scale[profile]["levels"][max(scale[profile]["levels"], key=int)]
+        lines += [f"| {profile} | {name} | {mb} |" for name, mb in top["peak_rss_mb"].items()]
+    lines += ["", f"Start to healthy: single {scale['single']['start_to_healthy_s']} s, scaled "
+              f"{scale['scaled']['start_to_healthy_s']} s (the second Rasa starts after the first).", ""]
+    return lines
+
+
+def inbox_section(inbox: dict | None) -> list[str]:
+    """`make bench-inbox` (reports/inbox/bench.json): the staff queue page at 10,000 tickets."""
+    if not inbox:
+        return []
+    lines = ["## The inbox queue at scale", "",
+             f"`make bench-inbox`: {inbox.get('tickets', '?')} tickets on PostgreSQL, the queue page over HTTP "
+             "as a logged-in member of staff (details: `reports/inbox/bench.md`).", "",
+             "| case | requests | p50 ms | p95 ms |", "|---|---|---|---|"]
+    for case in inbox.get("cases", []):
+        lines.append(f"| {case['name']} | {case['requests']} | {case['p50_ms']} | {case['p95_ms']} |")
+    return [*lines, ""]
+
+
 def write_report(report: dict, docs: Path) -> None:
     _charts(report, docs / "img")
     m, speed = report["machine"], report["speed"]
@@ -178,7 +217,8 @@ def write_report(report: dict, docs: Path) -> None:
               "become Redis);",
               "- move the load generator off the measured machine.", "",
               *messenger_sections(report), *chaos_section(report.get("chaos")),
-              *entity_section(report.get("entities")),
+              *entity_section(report.get("entities")), *scale_section(report.get("scale")),
+              *inbox_section(report.get("inbox")),
               "## Footprint", "", "| process | idle MB | after load MB |", "|---|---|---|"]
     for name in idle["rss_mb"]:
         lines.append(f"| {name} | {idle['rss_mb'][name]} | {loaded['rss_mb'][name]} |")

@@ -1,0 +1,135 @@
+"""`make bench-scale`: one process of each vs the scaled profile, at 10, 50 and 100 conversations at once.
+
+Each profile is started on free ports with the demo content (the scaled one on scratch PostgreSQL
+databases and Redis databases 10/11, emptied first), then the chat API gets conversations of 5
+messages from the benchmark's mix at each level (`load.chat_load`: latency, throughput, errors and
+lost messages read back from the histories). The resident memory of every process is sampled
+during the load; the peak per process is reported. Writes reports/bench/scale.json; `make bench`
+and this command put it into docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import redis
+
+from bot.paths import ROOT
+from bot.tools.bench.load import chat_load, message_mix
+from bot.tools.devstack import Stack, StackConfig
+from bot.tools.local_env import UNLIMITED_RATES, free_port
+from bot.tools.scaled_profile import ScaledProfile
+
+LEVELS = {10: 40, 50: 100, 100: 200}  # at once -> conversations of 5 messages
+QUICK_LEVELS = {10: 10, 50: 50, 100: 100}
+OUT = ROOT / "reports" / "bench" / "scale.json"
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
+PROFILE = ScaledProfile(database_url=f"{POSTGRES}/willkommen_bench", tracker_url=f"{POSTGRES}/willkommen_bench_rasa",
+                        redis_url="redis://127.0.0.1:6379/10", rasa_lock_db=11)
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (nginx's worker), MB."""
+    total = 0
+    for process in [pid, *_children(pid)]:
+        try:
+            for line in Path(f"/proc/{process}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except FileNotFoundError:
+            continue
+    return round(total / 1024, 1)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+
+
+class MemorySampler:
+    """The peak resident memory of each process, sampled every half second in a thread."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids, self.peak = pids, {name: 0.0 for name in pids}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for name, pid in self.pids.items():
+                self.peak[name] = max(self.peak[name], rss_mb(pid))
+            self._stop.wait(0.5)
+
+    def __enter__(self) -> MemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def fresh_scratch() -> None:
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as connection:
+        for url in (PROFILE.database_url, PROFILE.tracker_url):
+            connection.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+    for db in (10, PROFILE.rasa_lock_db):
+        redis.Redis(db=db).flushdb()
+
+
+def measure(scaled: bool, levels: dict[int, int]) -> dict:
+    if scaled:
+        fresh_scratch()
+    base = free_port() // 10 * 10
+    config = StackConfig(port=base, rasa_port=base + 4, action_port=base + 7, extra_env=UNLIMITED_RATES,
+                         var_dir=ROOT / "build" / ("bench-scaled" if scaled else "bench-single"),
+                         scaled=PROFILE if scaled else None, database_url=PROFILE.database_url if scaled else None)
+    result: dict = {"profile": "scaled" if scaled else "single", "levels": {}}
+    with Stack(config) as stack:
+        started = time.monotonic()
+        stack.start(stack.prepare())
+        stack.wait_healthy(timeout=900)
+        result["start_to_healthy_s"] = round(time.monotonic() - started, 1)
+        pids = {name: process.pid for name, process in stack.processes.items()}
+        result["idle_rss_mb"] = {name: rss_mb(pid) for name, pid in pids.items()}
+        pools = message_mix()
+        for concurrency, conversations in levels.items():
+            print(f"{result['profile']}: {concurrency} at once, {conversations} conversations", flush=True)
+            with MemorySampler(pids) as memory:
+                load = asyncio.run(chat_load(config.gateway_url, concurrency, conversations, pools))
+            result["levels"][str(concurrency)] = {**load, "conversations": conversations,
+                                                  "peak_rss_mb": memory.peak,
+                                                  "peak_total_mb": round(sum(memory.peak.values()), 1)}
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.tools.bench.scale")
+    parser.add_argument("--quick", action="store_true", help="fewer conversations per level")
+    args = parser.parse_args(argv)
+    levels = QUICK_LEVELS if args.quick else LEVELS
+    report: dict[str, Any] = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "levels": levels,
+                              "single": measure(False, levels), "scaled": measure(True, levels)}
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(report, indent=2))
+    from bot.tools.bench.__main__ import render_docs
+
+    render_docs()
+    print(json.dumps({p: {lv: {k: row[k] for k in ("p50_ms", "p95_ms", "messages_per_second", "errors", "lost",
+                                                   "peak_total_mb")}
+                          for lv, row in report[p]["levels"].items()} for p in ("single", "scaled")}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
