@@ -1,4 +1,6 @@
 """`GET /health`: 200 only when Rasa has a model loaded and the action server answers.
+`GET /health/live`: 200 whenever this gateway process serves requests (a liveness probe: the gateway
+still stores messages and opens tickets while Rasa is away, so an outage of Rasa must not restart it).
 
 The body carries status words only ("ok" / "unavailable" per part, which channels are on), never
 an exception text, a URL or a model path: anyone can call it."""
@@ -11,6 +13,11 @@ from fastapi.responses import JSONResponse
 from bot.gateway.deps import ServicesDep
 
 router = APIRouter(tags=["health"])
+
+
+@router.get("/health/live")
+async def alive() -> dict[str, str]:
+    return {"status": "ok"}
 
 
 @router.get("/health")

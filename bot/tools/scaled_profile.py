@@ -48,7 +48,7 @@ class ScaledProfile:
                 "RASA_TRACKER_DB": tracker.path.lstrip("/"), "RASA_TRACKER_USER": tracker.username or "",
                 "RASA_TRACKER_PASSWORD": tracker.password or "",
                 "RASA_LOCK_REDIS_HOST": redis.hostname or "127.0.0.1", "RASA_LOCK_REDIS_PORT": str(redis.port or 6379),
-                "RASA_LOCK_REDIS_DB": str(self.rasa_lock_db)}
+                "RASA_LOCK_REDIS_DB": str(self.rasa_lock_db), "RASA_LOCK_REDIS_PASSWORD": redis.password or ""}
 
     def create_databases(self) -> None:
         for url in (self.database_url, self.tracker_url):

@@ -47,3 +47,10 @@ def test_request_urls_with_tokens_never_reach_the_log(settings) -> None:
 
     create_app(settings, start=False)
     assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)  # Rasa's /status takes ?token=
+
+
+async def test_the_liveness_probe_answers_while_rasa_is_away_and_health_does_not(client) -> None:
+    # the test settings point Rasa at a closed loopback port: nobody answers there
+    assert (await client.get("/health/live")).json() == {"status": "ok"}
+    health = await client.get("/health")
+    assert health.status_code == 503 and health.json()["checks"]["rasa"] == "unavailable"
