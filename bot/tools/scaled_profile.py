@@ -50,8 +50,26 @@ class ScaledProfile:
                 "RASA_LOCK_REDIS_HOST": redis.hostname or "127.0.0.1", "RASA_LOCK_REDIS_PORT": str(redis.port or 6379),
                 "RASA_LOCK_REDIS_DB": str(self.rasa_lock_db), "RASA_LOCK_REDIS_PASSWORD": redis.password or ""}
 
+    def reset(self) -> None:
+        """Empty start for tests and benchmarks: both PostgreSQL databases dropped, both Redis databases
+        flushed. Never used on the default profile's own databases."""
+        import psycopg
+        import redis
+
+        admin = self.database_url.replace("postgresql+psycopg", "postgresql").rsplit("/", 1)[0] + "/postgres"
+        with psycopg.connect(admin, autocommit=True) as connection:
+            for url in (self.database_url, self.tracker_url):
+                connection.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+        gateway = redis.Redis.from_url(self.redis_url)
+        gateway.flushdb()
+        redis.Redis(host=gateway.connection_pool.connection_kwargs.get("host", "127.0.0.1"),
+                    port=gateway.connection_pool.connection_kwargs.get("port", 6379), db=self.rasa_lock_db,
+                    password=gateway.connection_pool.connection_kwargs.get("password")).flushdb()
+
     def create_databases(self) -> None:
         for url in (self.database_url, self.tracker_url):
+            if not url.startswith("postgresql+psycopg://"):
+                raise SystemExit(f"the scaled profile needs PostgreSQL (postgresql+psycopg://…): {url.split(':')[0]}")
             ensure_postgres_database(url)
 
 

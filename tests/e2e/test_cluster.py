@@ -12,7 +12,6 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import psycopg
 import pytest
-import redis
 
 from bot.paths import KB_INDEX
 from bot.tools.chaos import under_fire
@@ -32,18 +31,9 @@ PROFILE = ScaledProfile(database_url=f"{POSTGRES}/willkommen_cluster_test",
 FAST_RECOVERY = {"LOCK_LEASE_SECONDS": "4", "RECOVERY_SWEEP_SECONDS": "2", "RECOVERY_AFTER_SECONDS": "8"}
 
 
-def fresh_databases() -> None:
-    """Each run starts empty: both PostgreSQL databases dropped, both Redis databases flushed."""
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as connection:
-        for url in (PROFILE.database_url, PROFILE.tracker_url):
-            connection.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-    for db in (12, PROFILE.rasa_lock_db):
-        redis.Redis(db=db).flushdb()
-
-
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory, fake_telegram: FakeTelegram) -> Iterator[Stack]:
-    fresh_databases()
+    PROFILE.reset()
     telegram = {"TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
                 "TELEGRAM_MODE": "webhook", "PUBLIC_BASE_URL": "https://gateway.musterstadt.test",
                 "TELEGRAM_API_BASE_URL": fake_telegram.api_base_url.removesuffix("/bot")}

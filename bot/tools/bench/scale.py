@@ -19,9 +19,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import psycopg
-import redis
-
 from bot.paths import ROOT
 from bot.tools.bench.load import chat_load, message_mix
 from bot.tools.devstack import Stack, StackConfig
@@ -79,17 +76,9 @@ class MemorySampler:
         self._thread.join()
 
 
-def fresh_scratch() -> None:
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as connection:
-        for url in (PROFILE.database_url, PROFILE.tracker_url):
-            connection.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-    for db in (10, PROFILE.rasa_lock_db):
-        redis.Redis(db=db).flushdb()
-
-
 def measure(scaled: bool, levels: dict[int, int]) -> dict:
     if scaled:
-        fresh_scratch()
+        PROFILE.reset()
     base = free_port() // 10 * 10
     config = StackConfig(port=base, rasa_port=base + 4, action_port=base + 7, extra_env=UNLIMITED_RATES,
                          var_dir=ROOT / "build" / ("bench-scaled" if scaled else "bench-single"),
