@@ -84,3 +84,21 @@ async def test_an_event_published_by_one_worker_reaches_the_listeners_of_the_oth
     finally:
         await a.close()
         await b.close()
+
+
+async def test_two_workers_count_one_rate_limit_together() -> None:
+    from bot.gateway.rate_limits import Limited, RateLimits
+
+    rules = {"new_conversations": "3/minute", "messages": "100/minute", "messages_per_address": "100/minute",
+             "logins": "100/minute"}
+    a, b = RateLimits(rules, REDIS_URL), RateLimits(rules, REDIS_URL)
+    address = f"192.0.2.{uuid.uuid4().int % 250}-{uuid.uuid4()}"
+    try:
+        await a.check("new_conversations", address)
+        await b.check("new_conversations", address)
+        await a.check("new_conversations", address)
+        with pytest.raises(Limited):  # the fourth, on the other worker: one counter for both
+            await b.check("new_conversations", address)
+    finally:
+        await a.close()
+        await b.close()

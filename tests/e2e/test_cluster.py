@@ -105,6 +105,31 @@ def test_a_widget_on_worker_a_hears_a_staff_reply_sent_through_worker_b(cluster:
     assert heard and heard[-1]["role"] == "staff" and heard[-1]["text"] == text
 
 
+def test_a_stream_that_reconnects_to_the_other_worker_with_last_event_id_misses_nothing(cluster: Stack) -> None:
+    a, b = workers(cluster)
+    with httpx.Client(base_url=a, timeout=60) as gateway:
+        person = Person(gateway)
+        person.says("Hallo")
+        seen = person.last_seq()  # what the widget had shown when its stream to worker A broke
+        person.says("Danke")  # written while it was away
+        person.says("Tschüss")
+    expected = [m["seq"] for m in gateway_history(b, person) if m["seq"] > seen]
+    streamed: list[int] = []
+    with httpx.stream("GET", f"{b}/api/v1/conversations/{person.id}/events", params={"token": person.token},
+                      headers={"Last-Event-ID": str(seen)}, timeout=30) as response:
+        for line in response.iter_lines():
+            if line.startswith("id: "):
+                streamed.append(int(line[len("id: "):]))
+                if streamed[-1] == expected[-1]:
+                    break
+    assert streamed == expected and len(expected) >= 4  # two messages and at least one reply to each
+
+
+def gateway_history(url: str, person: Person) -> list[dict]:
+    response = httpx.get(f"{url}/api/v1/conversations/{person.id}/messages", headers=person.headers, timeout=10)
+    return list(response.json()["messages"])
+
+
 def test_a_telegram_update_delivered_to_both_workers_is_answered_once(cluster: Stack,
                                                                       fake_telegram: FakeTelegram) -> None:
     chat = free_port() * 10  # a chat nobody else uses
@@ -123,7 +148,7 @@ def test_a_telegram_update_delivered_to_both_workers_is_answered_once(cluster: S
     # the reply to the next message proves the first was finished: one answer to each, none twice
     fake_telegram.wait_for("sendMessage", lambda c: str(c["params"]["chat_id"]) == str(chat), timeout=60, count=2)
     texts = [m["text"] for m in fake_telegram.sent_messages(chat)]
-    assert len(texts) == 2, texts
+    assert len(texts) == 2 and texts[0] != texts[1], texts
 
 
 def test_two_rasa_instances_take_turns_on_one_conversation(cluster: Stack) -> None:

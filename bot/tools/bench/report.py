@@ -147,6 +147,21 @@ def scale_section(scale: dict | None) -> list[str]:
         lines += [f"| {profile} | {name} | {mb} |" for name, mb in top["peak_rss_mb"].items()]
     lines += ["", f"Start to healthy: single {scale['single']['start_to_healthy_s']} s, scaled "
               f"{scale['scaled']['start_to_healthy_s']} s (the second Rasa starts after the first).", ""]
+    rates = {profile: max(row["messages_per_second"] for row in scale[profile]["levels"].values())
+             for profile in ("single", "scaled")}
+    memory = {profile: max(row["peak_total_mb"] for row in scale[profile]["levels"].values())
+              for profile in ("single", "scaled")}
+    lines += ["How the cost grows with conversations, on this 2-core machine:",
+              f"- throughput is flat from 10 at once on: the CPU is saturated (single about {rates['single']} msg/s, "
+              f"scaled about {rates['scaled']} msg/s: two Rasa processes use both cores, one Rasa process mostly "
+              "one), so more conversations at once only queue, and latency grows in proportion (p50 ≈ "
+              "conversations at once ÷ msg/s);",
+              f"- memory does not grow with conversations (single at most {memory['single']} MB, scaled at most "
+              f"{memory['scaled']} MB for all processes): a conversation costs database rows, not process memory; "
+              "each further Rasa instance costs about 1 GB, a gateway worker about 130 MB, an action server "
+              "about 100 MB;",
+              "- more throughput needs more cores (or machines) per Rasa instance: the profile runs unchanged with "
+              "more instances (`REPLICAS`, deploy/).", ""]
     return lines
 
 
@@ -155,11 +170,13 @@ def inbox_section(inbox: dict | None) -> list[str]:
     if not inbox:
         return []
     lines = ["## The inbox queue at scale", "",
-             f"`make bench-inbox`: {inbox.get('tickets', '?')} tickets on PostgreSQL, the queue page over HTTP "
-             "as a logged-in member of staff (details: `reports/inbox/bench.md`).", "",
-             "| case | requests | p50 ms | p95 ms |", "|---|---|---|---|"]
-    for case in inbox.get("cases", []):
-        lines.append(f"| {case['name']} | {case['requests']} | {case['p50_ms']} | {case['p95_ms']} |")
+             f"`make bench-inbox`: {inbox['seeded']['tickets']:,} tickets on PostgreSQL, the queue page over HTTP as a "
+             f"logged-in member of staff, {inbox['requests']} requests per case (query plans and details: "
+             "`reports/inbox/bench.md`).", "",
+             "| case | p50 ms | p95 ms | errors | tickets matching |", "|---|---|---|---|---|"]
+    for case in inbox["cases"]:
+        lines.append(f"| {case['name']} | {case['p50_ms']} | {case['p95_ms']} | {case['errors']} | "
+                     f"{case.get('total', '–')} |")
     return [*lines, ""]
 
 
