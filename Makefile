@@ -7,7 +7,7 @@ PYTEST_RASA_EXT := .venv-rasa/bin/python -m pytest -q -c tests/rasa_ext/pytest.i
 # statement coverage of bot/ and actions/ by `make test` may not fall below this (measured 2026-12-04: 86.3%; one point of room for timing-dependent paths)
 COVERAGE_FLOOR := 85
 
-.PHONY: chaos purge install run run-scaled bench-scale test test-fast check lint kb-check kb-index train validate nlu-report entity-report eval-kb bench eval lock clean
+.PHONY: chaos purge install run run-scaled bench-scale bench-inbox test test-fast check lint kb-check kb-index train validate nlu-report entity-report eval-kb bench eval lock clean
 
 install:            ## create/update .venv and .venv-rasa from the lock files (seconds when nothing changed)
 	@scripts/install
@@ -76,6 +76,10 @@ eval-kb: install    ## retrieval quality per language on the dev set + out-of-sc
 
 bench: install      ## speed, footprint and quality side by side with bare Rasa -> docs/benchmarks.md (ARGS=--quick)
 	@$(PY) -m bot.tools.bench $(ARGS)
+
+bench-inbox: install ## the inbox queue page at 10,000 tickets on a scratch PostgreSQL database -> reports/inbox/, docs/benchmarks.md
+	@$(PY) -m bot.tools.inbox_bench $(ARGS)
+	@$(PY) -c "from bot.tools.bench.__main__ import render_docs; render_docs()"
 
 bench-scale: install ## one process of each vs the scaled profile at 10/50/100 at once -> reports/bench/scale.json, docs/benchmarks.md
 	@$(PY) -m bot.tools.bench.scale $(ARGS)

@@ -32,7 +32,8 @@ DELIVERY_DE = {"pending": "wird gesendet", "sent": "gesendet", "delivered": "zug
                "failed": "nicht zugestellt", "unreachable": "nicht erreichbar",
                "held": "wartet, bis die Person schreibt (24-Stunden-Fenster)"}
 ROLES_DE = {"person": "Person", "bot": "Assistent", "staff": "Team", "system": "System"}
-QUEUE_TABS = (("waiting", "Wartend"), ("mine", "Meine"), ("open", "Alle offenen"), ("resolved", "Abgeschlossen"))
+QUEUE_TABS = (("waiting", "Wartend"), ("mine", "Meine"), ("assigned", "In Bearbeitung"), ("open", "Alle offenen"),
+              ("resolved", "Abgeschlossen"))
 CANNED_REPLIES_FILE = Path(__file__).parent / "canned_replies.yml"
 LOCAL_TIME = ZoneInfo("Europe/Berlin")  # staff read times in the office's time zone
 
@@ -56,6 +57,11 @@ def neutral_bidi(value: object) -> object:
     for char, shown in BIDI_SHOWN.items():
         value = value.replace(char, shown)
     return value
+
+
+def number(count: int) -> str:
+    """A count as German readers write it: 10.000."""
+    return f"{count:,}".replace(",", ".")
 
 
 def clock(moment: dt.datetime | str | None, with_date: bool = False) -> str:

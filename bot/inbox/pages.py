@@ -30,9 +30,10 @@ from bot.inbox.auth import (
     StaffFormDep,
     check_csrf,
 )
+from bot.inbox.queue_view import QueueQuery, language_choices
 from bot.inbox.rendering import discard, fields, render, see_other
 from bot.inbox.staff_api import TicketsDep
-from bot.inbox.ticket_reads import STATUSES, QueueFilter, TicketNotFound
+from bot.inbox.ticket_reads import TicketNotFound
 from bot.inbox.tickets import TicketConflict
 from bot.knowledge.loader import KnowledgeBase
 
@@ -99,16 +100,19 @@ async def logout(request: Request, staff: StaffFormDep, session: SessionDep) -> 
 
 @router.get("/")
 async def queue(request: Request, staff: StaffDep, tickets: TicketsDep, session: SessionDep,
-                office: str = "", language: str = "", topic: str = "", notfound: str = "") -> HTMLResponse:
-    wanted_status = request.query_params.get("status", "waiting")  # `status` would shadow the module
-    if wanted_status not in STATUSES:
-        wanted_status = "waiting"
-    wanted = QueueFilter(status=wanted_status, office=office or None, language=language or None, topic=topic or None)
-    rows = await tickets.queue(wanted, visible_office=staff.visible_office, me=staff.username)
-    return render(request, "queue.html", staff, tickets=rows, wanted=wanted, last_words=await tickets.last_words(rows),
-                  channels=await tickets.channels(rows),
-                  waiting=await tickets.count_waiting(staff.visible_office),
-                  offices=await Accounts(session).offices(), notfound=notfound)
+                notfound: str = "") -> HTMLResponse:
+    """A page of a view (`queue.py`), with how many tickets each filter value gives (`queue_counts.py`);
+    the view, its filters and the page come from the query string (`queue_view.py`)."""
+    asked = QueueQuery.read(request.query_params)
+    office, me = staff.visible_office, staff.username
+    page = await tickets.queue_page(asked.wanted, visible_office=office, me=me, after=asked.after,
+                                    before=asked.before, limit=asked.limit)
+    counts = await tickets.queue_counts(asked.wanted, visible_office=office, me=me)
+    return render(request, "queue.html", staff, tickets=page.tickets, page=page, asked=asked, wanted=asked.wanted,
+                  counts=counts, language_choices=language_choices(counts.language),
+                  last_words=await tickets.last_words(page.tickets), channels=await tickets.channels(page.tickets),
+                  waiting=await tickets.count_waiting(office), offices=await Accounts(session).offices(),
+                  notfound=notfound)
 
 
 @router.get("/search")

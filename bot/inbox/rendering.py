@@ -22,6 +22,7 @@ templates.env.globals.update(labels=labels, languages=SUPPORTED_LANGUAGES, topic
 templates.env.filters["ago"] = labels.ago
 templates.env.filters["clock"] = labels.clock
 templates.env.filters["language"] = labels.language_label
+templates.env.filters["number"] = labels.number
 templates.env.finalize = labels.neutral_bidi  # a person's text cannot turn the staff's view around
 
 

@@ -12,7 +12,9 @@ from pydantic import BaseModel, Field
 from bot.conversations import transcript
 from bot.gateway.deps import EventsDep, SessionDep, SettingsDep
 from bot.gateway.errors import ApiError
-from bot.inbox.ticket_reads import QueueFilter, TicketNotFound, ticket_summary
+from bot.inbox.accounts import OFFICE_KEY
+from bot.inbox.queue import LANGUAGE, MAX_PAGE_SIZE, TOPIC, Cursor, QueueFilter
+from bot.inbox.ticket_reads import TicketNotFound, ticket_summary
 from bot.inbox.tickets import TicketConflict, TicketService
 
 
@@ -54,8 +56,26 @@ async def _run(coro: Awaitable[T]) -> T:
 @router.get("")
 async def list_tickets(tickets: TicketsDep,
                        state: Annotated[Literal["waiting", "assigned", "resolved", "open"],
-                                        Query(alias="status")] = "open") -> dict:
-    return {"tickets": [ticket_summary(t) for t in await tickets.queue(QueueFilter(status=state))]}
+                                        Query(alias="status")] = "open",
+                       office: Annotated[str | None, Query(pattern=OFFICE_KEY.pattern)] = None,
+                       language: Annotated[str | None, Query(pattern=LANGUAGE.pattern)] = None,
+                       topic: Annotated[str | None, Query(pattern=TOPIC.pattern)] = None,
+                       channel: Literal["web", "telegram", "whatsapp"] | None = None,
+                       urgent: bool | None = None,
+                       limit: Annotated[int | None, Query(ge=1, le=MAX_PAGE_SIZE,
+                                                          description="page size; with it (or `after`) the "
+                                                          "answer also has `next_after`")] = None,
+                       after: Annotated[str | None, Query(max_length=64, description="`next_after` of the "
+                                                          "previous page")] = None) -> dict:
+    """Urgent first, then the longest waiting (resolved: the latest first); at most 500 unless paged."""
+    wanted = QueueFilter(status=state, office=office, language=language, topic=topic, channel=channel, urgent=urgent)
+    if limit is None and after is None:  # the answer's shape from before there were pages
+        return {"tickets": [ticket_summary(t) for t in await tickets.queue(wanted)]}
+    if after is not None and Cursor.parse(after) is None:
+        raise ApiError(status.HTTP_422_UNPROCESSABLE_CONTENT, "cursor_invalid",
+                       "`after` must be the `next_after` of a previous page.")
+    page = await tickets.queue_page(wanted, after=after, limit=limit or MAX_PAGE_SIZE)
+    return {"tickets": [ticket_summary(t) for t in page.tickets], "next_after": page.after}
 
 
 @router.get("/{number}")

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, select, tuple_
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversations import transcript
@@ -19,10 +19,10 @@ from bot.conversations.messages import ChatMessage
 from bot.conversations.models import Conversation, Delivery, Message, Ticket, as_utc, utcnow
 from bot.conversations.states import TicketStatus
 from bot.inbox.models import AuditEntry, TicketNote
+from bot.inbox.queue import MAX_PAGE_SIZE, PAGE_SIZE, QueueFilter, QueuePage, read_page
+from bot.inbox.queue_counts import QueueCounts, queue_counts
 
 NUMBER = re.compile(r"^\s*(?:W-?)?0*(\d{1,9})\s*$", re.IGNORECASE)
-STATUSES = ("waiting", "assigned", "resolved", "open", "mine")
-OPEN = (TicketStatus.WAITING, TicketStatus.ASSIGNED)
 
 
 class TicketNotFound(Exception):
@@ -36,54 +36,42 @@ class LastWords:
     unanswered: bool  # the person wrote after the last staff reply
 
 
-@dataclass(frozen=True)
-class QueueFilter:
-    status: str = "open"  # waiting | assigned | resolved | open (waiting or assigned) | mine
-    office: str | None = None
-    language: str | None = None
-    topic: str | None = None
-
-
 class TicketReader:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def queue(self, wanted: QueueFilter, *, visible_office: str | None = None,
-                    me: str | None = None, limit: int = 500) -> list[Ticket]:
-        """Urgent first, then the longest waiting (resolved: the latest first)."""
-        query = select(Ticket)
-        if wanted.status == "open":
-            query = query.where(Ticket.status.in_(OPEN))
-        elif wanted.status == "mine":
-            query = query.where(Ticket.status == TicketStatus.ASSIGNED, Ticket.assignee == me)
-        else:
-            query = query.where(Ticket.status == wanted.status)
-        for column, value in ((Ticket.office, visible_office), (Ticket.office, wanted.office),
-                              (Ticket.language, wanted.language), (Ticket.topic, wanted.topic)):
-            if value:
-                query = query.where(column == value)
-        if wanted.status == "resolved":
-            query = query.order_by(Ticket.resolved_at.desc(), Ticket.id.desc())
-        else:
-            query = query.order_by(case((Ticket.urgent, 0), else_=1), Ticket.created_at, Ticket.id)
-        return list(await self.session.scalars(query.limit(limit)))
+                    me: str | None = None, limit: int = MAX_PAGE_SIZE) -> list[Ticket]:
+        """The first `limit` tickets of a view: urgent first, then the longest waiting (resolved: the latest first)."""
+        return (await self.queue_page(wanted, visible_office=visible_office, me=me, limit=limit)).tickets
+
+    async def queue_page(self, wanted: QueueFilter, *, visible_office: str | None = None, me: str | None = None,
+                         after: str | None = None, before: str | None = None, limit: int = PAGE_SIZE) -> QueuePage:
+        """One page of a view (`queue.py`: keyset pages)."""
+        return await read_page(self.session, wanted, visible_office=visible_office, me=me, after=after,
+                               before=before, limit=limit)
+
+    async def queue_counts(self, wanted: QueueFilter, *, visible_office: str | None = None,
+                           me: str | None = None) -> QueueCounts:
+        """How many tickets the view holds, and per value of each filter (`queue_counts.py`)."""
+        return await queue_counts(self.session, wanted, visible_office=visible_office, me=me)
 
     async def last_words(self, tickets: list[Ticket]) -> dict[str, LastWords]:
         """Per conversation: the person's latest message, and whether staff have answered it yet."""
         ids = {t.conversation_id for t in tickets}
         if not ids:
             return {}
-        latest = await self.session.execute(
-            select(Message.conversation_id, Message.role, func.max(Message.seq))
-            .where(Message.conversation_id.in_(ids), Message.role.in_(("person", "staff")))
-            .group_by(Message.conversation_id, Message.role))
-        seqs: dict[tuple[str, str], int] = {(cid, role): seq for cid, role, seq in latest}
-        person = {(cid, seq) for (cid, role), seq in seqs.items() if role == "person"}
-        texts = {m.conversation_id: m for m in await self.session.scalars(
-            select(Message).where(Message.conversation_id.in_(ids), Message.role == "person",
-                                  tuple_(Message.conversation_id, Message.seq).in_(person)))} if person else {}
-        return {cid: LastWords(text=m.text, at=m.created_at,
-                               unanswered=m.seq > seqs.get((cid, "staff"), 0)) for cid, m in texts.items()}
+        # one query: the latest seq of the person and of staff per conversation, with the person's message
+        latest = (select(Message.conversation_id, Message.role, func.max(Message.seq).label("seq"))
+                  .where(Message.conversation_id.in_(ids), Message.role.in_(("person", "staff")))
+                  .group_by(Message.conversation_id, Message.role).subquery())
+        rows = (await self.session.execute(
+            select(latest.c.conversation_id, latest.c.role, latest.c.seq, Message.text, Message.created_at)
+            .outerjoin(Message, and_(latest.c.role == "person", Message.conversation_id == latest.c.conversation_id,
+                                     Message.seq == latest.c.seq)))).all()
+        staff = {cid: seq for cid, role, seq, _, _ in rows if role == "staff"}
+        return {cid: LastWords(text=text, at=at, unanswered=seq > staff.get(cid, 0))
+                for cid, role, seq, text, at in rows if role == "person" and text is not None}
 
     async def count_waiting(self, visible_office: str | None = None) -> int:
         query = select(func.count()).select_from(Ticket).where(Ticket.status == TicketStatus.WAITING)
