@@ -10,6 +10,8 @@ conversation's history is checked:
 A writer starts a new conversation after a handoff and after every 5 messages, so that the bot (not staff)
 is in charge of most conversations when Rasa or the action server dies. The figures go to
 reports/chaos/chaos.json and into docs/benchmarks.md (`make bench` keeps them).
+`--scaled`: the same against the scaled profile (scratch databases), killing one instance of each
+kind while the other serves (reports/chaos/chaos-scaled.json).
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ from bot.tools.local_env import UNLIMITED_RATES, free_port
 from bot.tools.scaled_profile import ScaledProfile
 
 OUT = ROOT / "reports" / "chaos"
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
+SCRATCH = ScaledProfile(database_url=f"{POSTGRES}/willkommen_chaos", tracker_url=f"{POSTGRES}/willkommen_chaos_rasa",
+                        redis_url="redis://127.0.0.1:6379/6", rasa_lock_db=7)
 TEXTS = ["Wie melde ich meine Wohnung an?", "Where can I learn German?", "Ich brauche einen Termin",
          "Was kostet ein Integrationskurs?", "Hallo", "Danke"]
 
@@ -174,6 +179,8 @@ async def run(seconds: float, pause: float, down_for: float, scaled: ScaledProfi
                          var_dir=ROOT / "build" / ("chaos-scaled" if scaled else "chaos"), scaled=scaled,
                          database_url=scaled.database_url if scaled else None)
     victims = ["gateway-1", "rasa-1", "actions-1"] if scaled else ["gateway", "rasa", "actions"]
+    if scaled:
+        scaled.reset()
     with Stack(config) as stack:
         stack.start(stack.prepare())
         stack.wait_healthy()
@@ -185,10 +192,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=150.0, help="how long the 10 conversations write")
     parser.add_argument("--pause", type=float, default=20.0, help="seconds between a restart and the next kill")
     parser.add_argument("--down", type=float, default=10.0, help="seconds a killed process stays dead")
+    parser.add_argument("--scaled", action="store_true",
+                        help="the scaled profile on scratch databases; kills gateway-1, rasa-1, actions-1")
     args = parser.parse_args(argv)
-    report = asyncio.run(run(args.seconds, args.pause, args.down))
+    report = asyncio.run(run(args.seconds, args.pause, args.down, SCRATCH if args.scaled else None))
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "chaos.json").write_text(json.dumps(report, indent=2))
+    (OUT / ("chaos-scaled.json" if args.scaled else "chaos.json")).write_text(json.dumps(report, indent=2))
     print(json.dumps(report, indent=2))
     failed = report["lost"] or report["stored_twice"] or report["unanswered"] or report["duplicated_replies"]
     return 1 if failed else 0

@@ -142,6 +142,7 @@ def quality(nlu_cv: bool) -> dict:
 SIDE_REPORTS = {"chaos": ROOT / "reports" / "chaos" / "chaos.json",  # make chaos
                 "entities": ROOT / "reports" / "entities" / "report.json",  # make entity-report
                 "scale": ROOT / "reports" / "bench" / "scale.json",  # make bench-scale
+                "chaos_scaled": ROOT / "reports" / "chaos" / "chaos-scaled.json",  # make chaos ARGS=--scaled
                 "inbox": ROOT / "reports" / "inbox" / "bench.json"}  # make bench-inbox
 
 

@@ -124,7 +124,7 @@ def entity_section(entities: dict | None) -> list[str]:
     return [*lines, ""]
 
 
-def scale_section(scale: dict | None) -> list[str]:
+def scale_section(scale: dict | None, chaos: dict | None = None) -> list[str]:
     """`make bench-scale` (reports/bench/scale.json): one process of each vs the scaled profile."""
     if not scale:
         return []
@@ -162,6 +162,18 @@ def scale_section(scale: dict | None) -> list[str]:
               "about 100 MB;",
               "- more throughput needs more cores (or machines) per Rasa instance: the profile runs unchanged with "
               "more instances (`REPLICAS`, deploy/).", ""]
+    if chaos:
+        kills = ", ".join(f"{k['killed']} (healthy again {k['healthy_after_restart_s']} s after its restart)"
+                          for k in chaos["kills"])
+        lines += [f"`make chaos ARGS=--scaled`: 10 conversations wrote {chaos['sent']} messages while {kills} were "
+                  f"killed with SIGKILL in turn and restarted: {chaos['acknowledged']} acknowledged, "
+                  f"{chaos['retried']} repeated by the client, {chaos['lost']} lost, {chaos['unanswered']} "
+                  f"unanswered, {chaos['stored_twice']} stored twice, {chaos['duplicated_replies']} answered twice. "
+                  "The other instance of each kind served meanwhile: of the "
+                  f"{chaos['while_rasa_or_actions_down']['acknowledged']} messages acknowledged while a Rasa or an "
+                  f"action server was down, {chaos['while_rasa_or_actions_down']['answered_with_a_handoff']} were "
+                  "handed to staff (with one process of each, nearly all are, with an apology; see the chaos "
+                  "section above).", ""]
     return lines
 
 
@@ -234,7 +246,7 @@ def write_report(report: dict, docs: Path) -> None:
               "become Redis);",
               "- move the load generator off the measured machine.", "",
               *messenger_sections(report), *chaos_section(report.get("chaos")),
-              *entity_section(report.get("entities")), *scale_section(report.get("scale")),
+              *entity_section(report.get("entities")), *scale_section(report.get("scale"), report.get("chaos_scaled")),
               *inbox_section(report.get("inbox")),
               "## Footprint", "", "| process | idle MB | after load MB |", "|---|---|---|"]
     for name in idle["rss_mb"]:
