@@ -21,6 +21,7 @@ from bot.tools.local_env import UNLIMITED_RATES, free_port
 from bot.tools.scaled_profile import ScaledProfile
 from tests.e2e.conftest import TELEGRAM_SECRET, TELEGRAM_TOKEN, Person
 from tests.e2e.ordering import check_twenty_at_once, tracker
+from tests.e2e.staff import create_agent, logged_in
 
 pytestmark = pytest.mark.e2e
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
@@ -103,6 +104,31 @@ def test_a_widget_on_worker_a_hears_a_staff_reply_sent_through_worker_b(cluster:
     assert reply.status_code == 200, reply.text
     listener.join(20)
     assert heard and heard[-1]["role"] == "staff" and heard[-1]["text"] == text
+
+
+def test_the_inbox_open_on_worker_a_hears_a_handoff_made_through_worker_b(cluster: Stack) -> None:
+    a, b = workers(cluster)
+    staff = logged_in(cluster, create_agent(cluster, "welcome_center"), base_url=a)
+    events: list[dict] = []
+    connected = threading.Event()
+
+    def listen() -> None:
+        with staff.stream("GET", "/inbox/events", timeout=httpx.Timeout(30, read=25)) as stream:
+            for line in stream.iter_lines():
+                connected.set()
+                if line.startswith("data: "):
+                    events.append(json.loads(line[6:]))
+                    if events[-1]["change"] == "created":
+                        return
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    assert connected.wait(10)
+    with httpx.Client(base_url=b, timeout=60) as gateway:
+        person = Person(gateway)
+        assert person.says("Ich möchte mit einem Menschen sprechen")[-1]["kind"] == "handoff"
+    listener.join(20)
+    assert [e["conversation_id"] for e in events if e["change"] == "created"] == [person.id]
 
 
 def test_a_stream_that_reconnects_to_the_other_worker_with_last_event_id_misses_nothing(cluster: Stack) -> None:

@@ -4,38 +4,16 @@ before the handoff, and an agent's stream carries only their own office's ticket
 from __future__ import annotations
 
 import json
-import re
-import subprocess
 import threading
-import uuid
 
 import httpx
 import pytest
 
-from bot.paths import ROOT
-from bot.tools.devstack import APP_PYTHON, Stack
+from bot.tools.devstack import Stack
 from tests.e2e.conftest import Person
+from tests.e2e.staff import create_agent, logged_in
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "immigration-office-1"
-
-
-def create_agent(stack: Stack, office: str) -> str:
-    username = f"agent-{uuid.uuid4().hex[:8]}"
-    subprocess.run([str(APP_PYTHON), "-m", "bot.inbox", "create-user", "--username", username, "--office", office,
-                    "--password-stdin"], input=PASSWORD + "\n", text=True, env=stack.env(), cwd=ROOT, check=True,
-                   capture_output=True)
-    return username
-
-
-def logged_in(stack: Stack, username: str) -> httpx.Client:
-    client = httpx.Client(base_url=stack.config.gateway_url, timeout=30)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/inbox/login").text).group(1)
-    response = client.post("/inbox/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 303, response.text
-    return client
-
-
 def test_an_agent_hears_only_their_offices_tickets(stack: Stack, gateway: httpx.Client) -> None:
     agent = logged_in(stack, create_agent(stack, "auslaenderbehoerde"))
     events: list[dict] = []
