@@ -47,6 +47,12 @@ class EventBroker:
             if not self._subscribers[conversation_id]:
                 del self._subscribers[conversation_id]
 
+    async def start(self) -> None:
+        """Nothing to start in one process (the Redis broker starts its tasks here)."""
+
+    async def close(self) -> None:
+        """Nothing to close in one process."""
+
     def listeners(self, channel: str) -> int:
         """How many subscriptions a channel has (a stream that ended leaves none behind)."""
         return len(self._subscribers.get(channel, ()))

@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.conversations import states, transcript
 from bot.conversations.events import OUTBOX_CHANNEL, EventBroker
-from bot.conversations.locks import ConversationLocks, InProcessLocks
+from bot.conversations.locks import ConversationLocks
 from bot.conversations.messages import ChatMessage
 from bot.conversations.models import Conversation, Delivery, Message, SentPart, as_utc, utcnow
 from bot.conversations.states import DeliveryStatus
@@ -76,9 +76,9 @@ class Sender(Protocol):
 
 class Outbox:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], senders: Mapping[str, Sender],
-                 events: EventBroker, poll_seconds: float = 1.0, claims: ConversationLocks | None = None) -> None:
+                 events: EventBroker, claims: ConversationLocks, poll_seconds: float = 1.0) -> None:
         self.sessions, self.senders, self.events, self.poll_seconds = sessions, senders, events, poll_seconds
-        self.claims: ConversationLocks = claims or InProcessLocks()
+        self.claims = claims
         self._stopping = asyncio.Event()
 
     async def run(self) -> None:

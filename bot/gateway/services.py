@@ -70,8 +70,7 @@ async def start_services(settings: Settings, *, engine: AsyncEngine | None = Non
         await Accounts(session).sync_offices(knowledge.site.inbox)
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     events, locks = _shared_or_local(settings, redis)
-    if isinstance(events, RedisEventBroker):
-        await events.start()
+    await events.start()
     rasa = RasaClient(settings.rasa_url, settings.rasa_token.get_secret_value(),
                       settings.rasa_channel_token.get_secret_value(), settings.action_server_url,
                       timeout=settings.rasa_timeout_seconds)
@@ -84,7 +83,7 @@ async def start_services(settings: Settings, *, engine: AsyncEngine | None = Non
         settings.whatsapp_on) else None
     if wa_sender is not None:
         senders["whatsapp"] = wa_sender
-    outbox = Outbox(sessions, senders, events, claims=locks)
+    outbox = Outbox(sessions, senders, events, locks)
     whatsapp = WhatsAppChannel(settings, conversations, outbox, wa_sender, limits) if wa_sender else None
     return Services(settings, engine, sessions, knowledge, events, locks, rasa, desk, conversations,
                     limits, outbox, TrackerStore(settings.tracker_url), telegram, whatsapp, redis)
@@ -132,8 +131,7 @@ async def stop_services(services: Services, running: list[asyncio.Task[None]] | 
     await services.rasa.close()
     await services.rate_limits.close()
     await services.tracker.close()
-    if isinstance(services.events, RedisEventBroker):
-        await services.events.close()
+    await services.events.close()
     if services.redis is not None:
         await services.redis.aclose()
     await services.engine.dispose()

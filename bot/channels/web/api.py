@@ -137,13 +137,13 @@ async def events(conversation: Authorized, conversations: ConversationsDep, even
     `?token=` is accepted because browsers' EventSource cannot send headers."""
     if last_event_id is not None and not EVENT_ID.match(last_event_id.strip()):
         raise ApiError(status.HTTP_422_UNPROCESSABLE_CONTENT, "invalid_request", "Last-Event-ID is not a seq.")
-    start = max(after, int(last_event_id) if last_event_id else 0)
-    last = start
+    last = max(after, int(last_event_id) if last_event_id else 0)
 
-    async def backlog() -> list[ServerSentEvent]:
+    async def stored_since_last() -> list[ServerSentEvent]:
+        """What the database holds after the last message sent: the backlog, or a gap in the live events."""
         nonlocal last
-        _, messages = await conversations.history(conversation.id, after=start)
-        last = messages[-1].seq if messages else start
+        _, messages = await conversations.history(conversation.id, after=last)
+        last = max([last, *(m.seq for m in messages)])
         return [as_sse(m) for m in messages]
 
     async def new_message(event: dict[str, Any]) -> list[ServerSentEvent]:
@@ -151,10 +151,8 @@ async def events(conversation: Authorized, conversations: ConversationsDep, even
         if event["seq"] <= last:  # already sent with the backlog
             return []
         if event["seq"] > last + 1:  # an event before it was missed (another worker's, or dropped): read them
-            _, messages = await conversations.history(conversation.id, after=last)
-            last = max([last, *(m.seq for m in messages)])
-            return [as_sse(m) for m in messages]
+            return await stored_since_last()
         last = event["seq"]
         return [as_sse(event)]
 
-    return sse_response(event_stream(events, conversation.id, new_message, backlog))
+    return sse_response(event_stream(events, conversation.id, new_message, stored_since_last))
