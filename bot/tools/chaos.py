@@ -32,13 +32,11 @@ import httpx
 
 from bot.paths import ROOT
 from bot.tools.devstack import Stack, StackConfig
-from bot.tools.local_env import UNLIMITED_RATES, free_port
+from bot.tools.local_env import UNLIMITED_RATES
 from bot.tools.scaled_profile import ScaledProfile
 
 OUT = ROOT / "reports" / "chaos"
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
-SCRATCH = ScaledProfile(database_url=f"{POSTGRES}/willkommen_chaos", tracker_url=f"{POSTGRES}/willkommen_chaos_rasa",
-                        redis_url="redis://127.0.0.1:6379/6", rasa_lock_db=7)
+SCRATCH = ScaledProfile.scratch("willkommen_chaos", redis_db=6)
 TEXTS = ["Wie melde ich meine Wohnung an?", "Where can I learn German?", "Ich brauche einen Termin",
          "Was kostet ein Integrationskurs?", "Hallo", "Danke"]
 
@@ -175,9 +173,8 @@ async def under_fire(stack: Stack, seconds: float, pause: float, down_for: float
 
 
 async def run(seconds: float, pause: float, down_for: float, scaled: ScaledProfile | None = None) -> dict[str, Any]:
-    config = StackConfig(port=free_port(), rasa_port=free_port(), action_port=free_port(), extra_env=UNLIMITED_RATES,
-                         var_dir=ROOT / "build" / ("chaos-scaled" if scaled else "chaos"), scaled=scaled,
-                         database_url=scaled.database_url if scaled else None)
+    config = StackConfig.on_free_ports(scaled, extra_env=UNLIMITED_RATES,
+                                       var_dir=ROOT / "build" / ("chaos-scaled" if scaled else "chaos"))
     victims = ["gateway-1", "rasa-1", "actions-1"] if scaled else ["gateway", "rasa", "actions"]
     if scaled:
         scaled.reset()

@@ -22,12 +22,13 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from bot.paths import KB_INDEX, ROOT, VAR
 from bot.settings import PLACEHOLDER
-from bot.tools.local_env import load_or_create_secrets, owner_only, read_env_file
+from bot.tools.local_env import free_port, load_or_create_secrets, owner_only, read_env_file
 from bot.tools.rasa_model import RASA_PYTHON, ensure_model, log, model_hash, rasa_env, single_threaded_embeddings
 from bot.tools.scaled_profile import SCALED_ENDPOINTS, ScaledProfile, nginx_config
 
@@ -41,17 +42,23 @@ class StackConfig:
     action_port: int = 5055
     host: str = "127.0.0.1"
     var_dir: Path = VAR
-    database_url: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     scaled: ScaledProfile | None = None  # None: one process of each, SQLite, no proxy
 
     @classmethod
     def from_env(cls, scaled: bool = False) -> StackConfig:
-        profile = ScaledProfile.from_env() if scaled else None
         return cls(port=int(os.environ.get("PORT", 8000)), rasa_port=int(os.environ.get("RASA_PORT", 5005)),
                    action_port=int(os.environ.get("ACTION_SERVER_PORT", 5055)),
-                   host=os.environ.get("HOST", "127.0.0.1"), scaled=profile,
-                   database_url=profile.database_url if profile else None)
+                   host=os.environ.get("HOST", "127.0.0.1"), scaled=ScaledProfile.from_env() if scaled else None)
+
+    @classmethod
+    def on_free_ports(cls, scaled: ScaledProfile | None = None, **options: Any) -> StackConfig:
+        """A stack for tests and measurements. The scaled profile's instances listen on the ports above
+        each proxy port, so its three proxy ports are spaced out in one block of ten."""
+        if scaled is None:
+            return cls(port=free_port(), rasa_port=free_port(), action_port=free_port(), **options)
+        base = free_port() // 10 * 10
+        return cls(port=base, rasa_port=base + 4, action_port=base + 7, scaled=scaled, **options)
 
     def replica_ports(self, public: int) -> list[int]:
         """Where the instances behind the proxy's `public` port listen (the next ports up)."""
@@ -85,7 +92,7 @@ class Stack:
             "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{c.action_port}/webhook",
             "RASA_TRACKER_DIALECT": env.get("RASA_TRACKER_DIALECT", "sqlite"),
             "RASA_TRACKER_DB": env.get("RASA_TRACKER_DB", str(c.var_dir / "rasa_tracker.db")),
-            "DATABASE_URL": c.database_url or env.get("DATABASE_URL",
+            "DATABASE_URL": env.get("DATABASE_URL",
                                                       f"sqlite+aiosqlite:///{c.var_dir / 'willkommen.db'}"),
             "KB_INDEX_DIR": env.get("KB_INDEX_DIR", str(KB_INDEX)),
             "PYTHONPATH": str(ROOT),
@@ -119,25 +126,26 @@ class Stack:
         c = self.config
         owner_only(c.var_dir)
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        env = self.env()
         if c.scaled:
-            self._start_scaled(model)
+            self._start_scaled(model, env)
             return
-        self._spawn_actions("actions", c.action_port)
-        self._spawn_rasa("rasa", c.rasa_port, model, "endpoints.yml")
-        self._spawn_gateway("gateway", c.host, c.port)
+        self._spawn_actions("actions", c.action_port, env)
+        self._spawn_rasa("rasa", c.rasa_port, model, "endpoints.yml", env)
+        self._spawn_gateway("gateway", c.host, c.port, env)
 
-    def _start_scaled(self, model: Path) -> None:
+    def _start_scaled(self, model: Path, env: dict[str, str]) -> None:
         """Every instance on its own port, then nginx in front. Rasa instances start one after the other:
         each creates the tracker store's tables if they are missing, and two at once would race."""
         c = self.config
         for i, port in enumerate(c.replica_ports(c.action_port), 1):
-            self._spawn_actions(f"actions-{i}", port)
+            self._spawn_actions(f"actions-{i}", port, env)
         for i, port in enumerate(c.replica_ports(c.rasa_port), 1):
-            self._spawn_rasa(f"rasa-{i}", port, model, str(SCALED_ENDPOINTS))
+            self._spawn_rasa(f"rasa-{i}", port, model, str(SCALED_ENDPOINTS), env)
             if i == 1:
-                self._wait_for(f"rasa-{i}", f"http://127.0.0.1:{port}/version")
+                self._wait_until_answered([f"http://127.0.0.1:{port}/version"], timeout=600, what=f"rasa-{i}")
         for i, port in enumerate(c.replica_ports(c.port), 1):
-            self._spawn_gateway(f"gateway-{i}", "127.0.0.1", port)
+            self._spawn_gateway(f"gateway-{i}", "127.0.0.1", port, env)
         nginx_dir = c.var_dir / "nginx"
         nginx_dir.mkdir(parents=True, exist_ok=True)
         conf = nginx_dir / "nginx.conf"
@@ -146,35 +154,21 @@ class Stack:
         self._spawn("nginx", [nginx, "-p", str(nginx_dir), "-c", str(conf), "-e", str(self.log_dir / "nginx-error.log"),
                               "-g", "daemon off;"], dict(os.environ))
 
-    def _spawn_actions(self, name: str, port: int) -> None:
+    def _spawn_actions(self, name: str, port: int, env: dict[str, str]) -> None:
         self._spawn(name, [str(APP_PYTHON), "-m", "actions", "--port", str(port)],
-                    single_threaded_embeddings(self.env()))
+                    single_threaded_embeddings(dict(env)))
 
-    def _spawn_rasa(self, name: str, port: int, model: Path, endpoints: str) -> None:
+    def _spawn_rasa(self, name: str, port: int, model: Path, endpoints: str, env: dict[str, str]) -> None:
         # the API token reaches Rasa through its environment, never its command line (bot/rasa_ext/serve.py)
         self._spawn(name, [str(RASA_PYTHON), "-m", "bot.rasa_ext.serve", "--enable-api",
                            "--interface", "127.0.0.1", "--port", str(port), "--model", str(model),
-                           "--endpoints", endpoints, "--credentials", "credentials.yml"], rasa_env(self.env()))
+                           "--endpoints", endpoints, "--credentials", "credentials.yml"], rasa_env(env))
 
-    def _spawn_gateway(self, name: str, host: str, port: int) -> None:
+    def _spawn_gateway(self, name: str, host: str, port: int, env: dict[str, str]) -> None:
         # behind the proxy the person's address comes from X-Forwarded-For (uvicorn trusts 127.0.0.1)
         self._spawn(name, [str(APP_PYTHON), "-m", "uvicorn", "bot.gateway.app:create_app", "--factory",
                            "--host", host, "--port", str(port), "--no-access-log", "--proxy-headers",
-                           "--forwarded-allow-ips", "127.0.0.1"], self.env())
-
-    def _wait_for(self, name: str, url: str, timeout: float = 600) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.processes[name].poll() is not None:
-                raise RuntimeError(f"{name} exited with code {self.processes[name].returncode}; "
-                                   f"see {self.log_dir}/{name}.log")
-            try:
-                if httpx.get(url, timeout=5).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(1)
-        raise TimeoutError(f"{name} did not answer {url} in {timeout:.0f} s")
+                           "--forwarded-allow-ips", "127.0.0.1"], env)
 
     def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
         self._commands[name] = (command, env)
@@ -184,6 +178,10 @@ class Stack:
         log(f"started {name} (pid {self.processes[name].pid}, log {self.log_dir / f'{name}.log'})")
 
     def wait_healthy(self, timeout: float = 600) -> dict:
+        return self._wait_until_answered(self.health_urls(), timeout, what="the stack")
+
+    def _wait_until_answered(self, urls: list[str], timeout: float, what: str) -> dict:
+        """Until every URL answers 200 (the first one's JSON); fails at once when a process died."""
         deadline = time.monotonic() + timeout
         last: object = None
         while time.monotonic() < deadline:
@@ -191,14 +189,14 @@ class Stack:
                 if process.poll() is not None:
                     raise RuntimeError(f"{name} exited with code {process.returncode}; see {self.log_dir}/{name}.log")
             try:
-                answers = [httpx.get(url, timeout=5) for url in self.health_urls()]
+                answers = [httpx.get(url, timeout=5) for url in urls]
                 if all(response.status_code == 200 for response in answers):
                     return dict(answers[0].json())
                 last = [response.json() for response in answers]
             except (httpx.HTTPError, ValueError) as exc:
                 last = exc
             time.sleep(1)
-        raise TimeoutError(f"the stack did not become healthy in {timeout:.0f} s; last answer: {last}")
+        raise TimeoutError(f"{what} did not become healthy in {timeout:.0f} s; last answer: {last}")
 
     def health_urls(self) -> list[str]:
         """What must answer 200 before the stack counts as up: the gateway's /health (which asks Rasa and

@@ -40,8 +40,10 @@ from bot.inbox.queue_view import QueueQuery
 from bot.paths import ROOT
 from bot.tools.inbox_seed import routing_of, seed
 from bot.tools.local_env import UNLIMITED_RATES, free_port
+from bot.tools.postgres_admin import driver_url, drop_databases, ensure_database
 from bot.tools.query_plans import Plan, explain, recorded
 from bot.tools.reports import save_report
+from bot.tools.staff_session import logged_in
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/willkommen_inbox_bench"
 OUT = ROOT / "reports" / "inbox"
@@ -82,25 +84,14 @@ class Result:
     plan: dict[str, Any]
 
 
-def _driver_url(url: str, database: str | None = None) -> str:
-    parts = urlsplit(url.replace("postgresql+psycopg://", "postgresql://"))
-    return parts._replace(path=f"/{database}" if database else parts.path).geturl()
-
-
 def create_database(url: str) -> None:
-    name = urlsplit(url).path.lstrip("/")
-    with psycopg.connect(_driver_url(url, "postgres"), autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
+    """A new, empty database, migrated to the newest schema."""
+    drop_databases(url)
+    ensure_database(url)
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("sqlalchemy.url", url)
     config.attributes["configure_logger"] = False
     command.upgrade(config, "head")
-
-
-def drop_database(url: str) -> None:
-    with psycopg.connect(_driver_url(url, "postgres"), autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{urlsplit(url).path.lstrip("/")}" WITH (FORCE)')
 
 
 async def prepare(url: str, tickets: int, password: str) -> dict[str, Any]:
@@ -170,17 +161,6 @@ class Gateway:
             self.process.kill()
             self.process.wait()
         self.log.close()
-
-
-def logged_in(base: str, username: str, password: str) -> httpx.Client:
-    client = httpx.Client(base_url=base, timeout=30, headers={"Accept": "text/html"})
-    form = client.get("/inbox/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-    assert token is not None, "no CSRF token in the login form"
-    answer = client.post("/inbox/login", data={"username": username, "password": password, "next": "/inbox/",
-                                               "csrf_token": token.group(1)})
-    assert answer.status_code == 303, f"login of {username} failed: {answer.status_code}"
-    return client
 
 
 def measure(client: httpx.Client, path: str, requests: int, warmup: int = 10) -> dict[str, Any]:
@@ -266,7 +246,7 @@ def run(url: str, tickets: int, requests: int, out: Path) -> dict[str, Any]:
                                       plan=asyncio.run(plans(url, path, office, user))))
         finally:
             gateway.stop()
-    with psycopg.connect(_driver_url(url)) as connection:
+    with psycopg.connect(driver_url(url)) as connection:
         version = connection.execute("SHOW server_version").fetchone()
     report = {"database": f"PostgreSQL {version[0] if version else '?'}", "requests": requests,
               "seeded": prepared["seeded"], "seed_seconds": prepared["seed_seconds"],
@@ -289,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         run(args.database_url, args.tickets, args.requests, args.out)
     finally:
         if not args.keep:
-            drop_database(args.database_url)
+            drop_databases(args.database_url)
     return 0
 
 

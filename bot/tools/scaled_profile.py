@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bot.paths import ROOT
+from bot.tools.postgres_admin import drop_databases, ensure_database
 
 if TYPE_CHECKING:
     from bot.tools.devstack import StackConfig
 
+LOCAL_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
 NGINX_TEMPLATE = ROOT / "deploy" / "nginx" / "willkommen.conf.template"
 SCALED_ENDPOINTS = ROOT / "deploy" / "rasa" / "endpoints.scaled.yml"
 
@@ -25,8 +27,8 @@ SCALED_ENDPOINTS = ROOT / "deploy" / "rasa" / "endpoints.scaled.yml"
 class ScaledProfile:
     """What the scaled profile needs besides the ports: the shared servers and how many of each process."""
 
-    database_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/willkommen"
-    tracker_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/willkommen_rasa"
+    database_url: str = f"{LOCAL_POSTGRES}/willkommen"
+    tracker_url: str = f"{LOCAL_POSTGRES}/willkommen_rasa"
     redis_url: str = "redis://127.0.0.1:6379/0"
     rasa_lock_db: int = 1
     replicas: int = 2
@@ -39,6 +41,13 @@ class ScaledProfile:
                    redis_url=os.environ.get("REDIS_URL", defaults.redis_url),
                    rasa_lock_db=int(os.environ.get("RASA_LOCK_REDIS_DB", defaults.rasa_lock_db)),
                    replicas=int(os.environ.get("REPLICAS", defaults.replicas)))
+
+    @classmethod
+    def scratch(cls, name: str, redis_db: int) -> ScaledProfile:
+        """A profile of its own for tests and measurements on this machine: databases `name` and
+        `name`_rasa, Redis databases `redis_db` and the next one (`reset()` empties them)."""
+        return cls(database_url=f"{LOCAL_POSTGRES}/{name}", tracker_url=f"{LOCAL_POSTGRES}/{name}_rasa",
+                   redis_url=f"redis://127.0.0.1:6379/{redis_db}", rasa_lock_db=redis_db + 1)
 
     def env(self) -> dict[str, str]:
         tracker, redis = urlsplit(self.tracker_url), urlsplit(self.redis_url)
@@ -53,13 +62,9 @@ class ScaledProfile:
     def reset(self) -> None:
         """Empty start for tests and benchmarks: both PostgreSQL databases dropped, both Redis databases
         flushed. Never used on the default profile's own databases."""
-        import psycopg
         import redis
 
-        admin = self.database_url.replace("postgresql+psycopg", "postgresql").rsplit("/", 1)[0] + "/postgres"
-        with psycopg.connect(admin, autocommit=True) as connection:
-            for url in (self.database_url, self.tracker_url):
-                connection.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+        drop_databases(self.database_url, self.tracker_url)
         gateway = redis.Redis.from_url(self.redis_url)
         gateway.flushdb()
         redis.Redis(host=gateway.connection_pool.connection_kwargs.get("host", "127.0.0.1"),
@@ -70,19 +75,7 @@ class ScaledProfile:
         for url in (self.database_url, self.tracker_url):
             if not url.startswith("postgresql+psycopg://"):
                 raise SystemExit(f"the scaled profile needs PostgreSQL (postgresql+psycopg://…): {url.split(':')[0]}")
-            ensure_postgres_database(url)
-
-
-def ensure_postgres_database(url: str) -> None:
-    """Create the PostgreSQL database a SQLAlchemy URL names, if it does not exist."""
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.replace("postgresql+psycopg", "postgresql").rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not exists:
-            connection.execute(f'CREATE DATABASE "{name}"')
+            ensure_database(url)
 
 
 def nginx_config(config: StackConfig, var: Path, log_dir: Path) -> str:

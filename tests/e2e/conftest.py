@@ -14,7 +14,7 @@ from bot.paths import KB_INDEX, TEST_ARTIFACTS
 from bot.tools.devstack import Stack, StackConfig
 from bot.tools.fake_telegram import FakeTelegram
 from bot.tools.fake_whatsapp import FakeWhatsApp
-from bot.tools.local_env import UNLIMITED_RATES, free_port
+from bot.tools.local_env import UNLIMITED_RATES
 
 TELEGRAM_TOKEN = "424242:e2e-token"
 TELEGRAM_SECRET = "e2e-webhook-secret"
@@ -47,8 +47,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, fake_telegram: FakeTelegram,
                 "WHATSAPP_VERIFY_TOKEN": WHATSAPP_VERIFY_TOKEN,
                 "WHATSAPP_PHONE_NUMBER_ID": fake_whatsapp.phone_number_id,
                 "WHATSAPP_GRAPH_VERSION": fake_whatsapp.version, "WHATSAPP_GRAPH_BASE_URL": fake_whatsapp.base_url}
-    config = StackConfig(port=free_port(), rasa_port=free_port(), action_port=free_port(), var_dir=var_dir,
-                         extra_env={"KB_INDEX_DIR": str(KB_INDEX), **telegram, **whatsapp, **UNLIMITED_RATES})
+    config = StackConfig.on_free_ports(var_dir=var_dir, extra_env={"KB_INDEX_DIR": str(KB_INDEX), **telegram,
+                                                                   **whatsapp, **UNLIMITED_RATES})
     with Stack(config) as stack:
         stack.start(stack.prepare())
         stack.wait_healthy(timeout=600)

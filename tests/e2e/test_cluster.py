@@ -24,10 +24,7 @@ from tests.e2e.ordering import check_twenty_at_once, tracker
 from tests.e2e.staff import create_agent, logged_in
 
 pytestmark = pytest.mark.e2e
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
-PROFILE = ScaledProfile(database_url=f"{POSTGRES}/willkommen_cluster_test",
-                        tracker_url=f"{POSTGRES}/willkommen_cluster_rasa_test",
-                        redis_url="redis://127.0.0.1:6379/12", rasa_lock_db=13)
+PROFILE = ScaledProfile.scratch("willkommen_cluster_test", redis_db=12)
 # a dead worker's lock expires and its stored messages are swept up within seconds here (minutes in production)
 FAST_RECOVERY = {"LOCK_LEASE_SECONDS": "4", "RECOVERY_SWEEP_SECONDS": "2", "RECOVERY_AFTER_SECONDS": "8"}
 
@@ -38,11 +35,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, fake_telegram: FakeTelegra
     telegram = {"TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
                 "TELEGRAM_MODE": "webhook", "PUBLIC_BASE_URL": "https://gateway.musterstadt.test",
                 "TELEGRAM_API_BASE_URL": fake_telegram.api_base_url.removesuffix("/bot")}
-    # the replicas listen on the next ports up: leave room between the three kinds
-    base = free_port() // 10 * 10
-    config = StackConfig(port=base, rasa_port=base + 4, action_port=base + 7, scaled=PROFILE,
-                         database_url=PROFILE.database_url, var_dir=tmp_path_factory.mktemp("cluster"),
-                         extra_env={"KB_INDEX_DIR": str(KB_INDEX), **telegram, **UNLIMITED_RATES, **FAST_RECOVERY})
+    config = StackConfig.on_free_ports(PROFILE, var_dir=tmp_path_factory.mktemp("cluster"), extra_env={
+        "KB_INDEX_DIR": str(KB_INDEX), **telegram, **UNLIMITED_RATES, **FAST_RECOVERY})
     with Stack(config) as stack:
         stack.start(stack.prepare())
         stack.wait_healthy(timeout=900)

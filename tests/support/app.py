@@ -25,7 +25,7 @@ from bot.gateway.services import Services, run_channels, start_services, stop_se
 from bot.knowledge.loader import KnowledgeBase, load
 from bot.paths import ROOT
 from bot.settings import Settings
-from bot.tools.scaled_profile import ensure_postgres_database
+from bot.tools.postgres_admin import ensure_database
 
 # the rate limits out of the way; tests/gateway/test_rate_limits.py sets them low on purpose
 UNLIMITED = {f"rate_{rule}": "100000/minute" for rule in ("new_conversations", "messages", "messages_per_address",
@@ -54,7 +54,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'gateway.db'}"
     else:
         url = POSTGRES_URL
-        ensure_postgres_database(url)
+        ensure_database(url)
     migrate(url)
     return url
 

@@ -24,12 +24,13 @@ from pathlib import Path
 
 from bot.paths import ROOT
 from bot.tools.bench.load import MESSAGES_PER_CONVERSATION, chat_load, message_mix, rasa_load, script
+from bot.tools.bench.memory import rss_mb
 from bot.tools.bench.messengers import telegram_load, whatsapp_load
 from bot.tools.bench.report import write_report
 from bot.tools.devstack import Stack, StackConfig
 from bot.tools.fake_telegram import FakeTelegram
 from bot.tools.fake_whatsapp import FakeWhatsApp
-from bot.tools.local_env import UNLIMITED_RATES, free_port, read_env_file
+from bot.tools.local_env import UNLIMITED_RATES, read_env_file
 from bot.tools.rasa_model import RASA_BIN, ensure_model, rasa_env
 
 LEVELS = {1: 20, 10: 80, 50: 200}  # concurrent conversations -> conversations of 5 messages
@@ -73,14 +74,6 @@ def whatsapp_env(fake: FakeWhatsApp) -> dict[str, str]:
     return {"WHATSAPP_ACCESS_TOKEN": fake.access_token, "WHATSAPP_APP_SECRET": BENCH_SECRET,
             "WHATSAPP_VERIFY_TOKEN": BENCH_SECRET, "WHATSAPP_PHONE_NUMBER_ID": fake.phone_number_id,
             "WHATSAPP_GRAPH_VERSION": fake.version, "WHATSAPP_GRAPH_BASE_URL": fake.base_url}
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return 0.0
-
 
 
 def footprint(pids: dict[str, int]) -> dict:
@@ -170,8 +163,8 @@ def main(argv: list[str] | None = None) -> int:
             report["speed"] = asyncio.run(speed(args.url, args.rasa_url, tokens, levels))
         else:
             fake, fake_wa = FakeTelegram().start(), FakeWhatsApp().start()
-            config = StackConfig(port=free_port(), rasa_port=free_port(), action_port=free_port(),
-                                 extra_env={**telegram_env(fake), **whatsapp_env(fake_wa), **UNLIMITED_RATES})
+            config = StackConfig.on_free_ports(extra_env={**telegram_env(fake), **whatsapp_env(fake_wa),
+                                                          **UNLIMITED_RATES})
             with Stack(config) as stack:
                 model = ensure_model()
                 started = time.monotonic()

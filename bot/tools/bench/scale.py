@@ -14,75 +14,27 @@ import argparse
 import asyncio
 import json
 import sys
-import threading
 import time
-from pathlib import Path
 from typing import Any
 
 from bot.paths import ROOT
 from bot.tools.bench.load import chat_load, message_mix
+from bot.tools.bench.memory import MemorySampler, rss_mb
 from bot.tools.devstack import Stack, StackConfig
-from bot.tools.local_env import UNLIMITED_RATES, free_port
+from bot.tools.local_env import UNLIMITED_RATES
 from bot.tools.scaled_profile import ScaledProfile
 
 LEVELS = {10: 40, 50: 100, 100: 200}  # at once -> conversations of 5 messages
 QUICK_LEVELS = {10: 10, 50: 50, 100: 100}
 OUT = ROOT / "reports" / "bench" / "scale.json"
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
-PROFILE = ScaledProfile(database_url=f"{POSTGRES}/willkommen_bench", tracker_url=f"{POSTGRES}/willkommen_bench_rasa",
-                        redis_url="redis://127.0.0.1:6379/10", rasa_lock_db=11)
-
-
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children (nginx's worker), MB."""
-    total = 0
-    for process in [pid, *_children(pid)]:
-        try:
-            for line in Path(f"/proc/{process}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except FileNotFoundError:
-            continue
-    return round(total / 1024, 1)
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except FileNotFoundError:
-        return []
-
-
-class MemorySampler:
-    """The peak resident memory of each process, sampled every half second in a thread."""
-
-    def __init__(self, pids: dict[str, int]) -> None:
-        self.pids, self.peak = pids, {name: 0.0 for name in pids}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            for name, pid in self.pids.items():
-                self.peak[name] = max(self.peak[name], rss_mb(pid))
-            self._stop.wait(0.5)
-
-    def __enter__(self) -> MemorySampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+PROFILE = ScaledProfile.scratch("willkommen_bench", redis_db=10)
 
 
 def measure(scaled: bool, levels: dict[int, int]) -> dict:
     if scaled:
         PROFILE.reset()
-    base = free_port() // 10 * 10
-    config = StackConfig(port=base, rasa_port=base + 4, action_port=base + 7, extra_env=UNLIMITED_RATES,
-                         var_dir=ROOT / "build" / ("bench-scaled" if scaled else "bench-single"),
-                         scaled=PROFILE if scaled else None, database_url=PROFILE.database_url if scaled else None)
+    config = StackConfig.on_free_ports(PROFILE if scaled else None, extra_env=UNLIMITED_RATES,
+                                       var_dir=ROOT / "build" / ("bench-scaled" if scaled else "bench-single"))
     result: dict = {"profile": "scaled" if scaled else "single", "levels": {}}
     with Stack(config) as stack:
         started = time.monotonic()
