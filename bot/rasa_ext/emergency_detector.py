@@ -16,7 +16,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.rasa_ext.emergency import EmergencyLexicon
+from bot.rasa_ext.emergency import emergency_lexicon
 
 EMERGENCY_INTENT = "emergency"
 
@@ -28,7 +28,7 @@ class EmergencyDetectorComponent(GraphComponent):
         return {}
 
     def __init__(self) -> None:
-        self._lexicon = EmergencyLexicon.load()
+        self._lexicon = emergency_lexicon()
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
