@@ -21,6 +21,7 @@ from bot.rasa_ext.entities.lexicon import TERMS_DIR
 
 URGENT_WITHIN = dt.timedelta(days=14)  # a deadline this close, or passed, makes a handoff urgent
 SLOTS = ("nationality", "country", "profession", "deadline", "reference")
+UNSUPPORTED_LANGUAGE_SLOT = "unsupported_language"  # "Portuguese (pt)": a language we do not support, for staff
 
 
 def mentioned(tracker: Tracker, entity: str) -> list[str]:
@@ -52,6 +53,7 @@ class Case:
     profession: str | None
     deadline: dt.date | None
     reference: str | None
+    detected_language: str | None = None
 
     @classmethod
     def of(cls, tracker: Tracker) -> Case:
@@ -60,7 +62,8 @@ class Case:
             deadline = dt.date.fromisoformat(values["deadline"]) if values["deadline"] else None
         except ValueError:
             deadline = None
-        return cls(values["nationality"], values["country"], values["profession"], deadline, values["reference"])
+        return cls(values["nationality"], values["country"], values["profession"], deadline, values["reference"],
+                   tracker.get_slot(UNSUPPORTED_LANGUAGE_SLOT) or None)
 
     def citizenship(self, countries: dict[str, Country]) -> str | None:
         """germany | eu | eea | ch | third, or None when unknown or ambiguous."""
@@ -78,4 +81,5 @@ class Case:
         return CaseFacts(nationality=self.nationality, nationality_status=self.citizenship(countries),
                          country=self.country, profession=self.profession,
                          competent_body=site.recognition_bodies.get(self.profession or ""),
-                         deadline=self.deadline, reference=self.reference)
+                         deadline=self.deadline, reference=self.reference,
+                         detected_language=self.detected_language)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -17,6 +18,9 @@ from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.retrieval import Decision
 from bot.knowledge.schema import Entry
 from bot.rasa_ext.query_vector import unpack
+
+if TYPE_CHECKING:
+    from actions.services import Loaded
 
 
 def clarify_envelope(kb: KnowledgeBase, decision: Decision, language: str) -> Envelope:
@@ -81,40 +85,25 @@ def chosen_entry(tracker: Tracker) -> str | None:
     return None
 
 
-class ActionAnswerQuestion(ReplyAction):
-    personal_case_first = False  # checked after retrieval, so the general entry comes with it
+class KnowledgeReply(ReplyAction):
+    """An action that asks the knowledge base: for a question, and for whatever the NLU took for
+    small talk or out of scope, so a plain question the classifier misread still gets its answer."""
 
-    def name(self) -> str:
-        return "action_answer_question"
+    def consult(self, tracker: Tracker, loaded: Loaded) -> Decision:
+        message = tracker.latest_message
+        return loaded.retriever.decide(message.get("text") or "", unpack(message, loaded.retriever.embedder.name))
 
-    async def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                    language: str) -> list[EventType]:
-        facts, urgent = self.case_facts(tracker)
-        loaded = await asyncio.to_thread(self.services.knowledge.wait)
-        if loaded is None:  # the index is still loading after the wait: a person answers instead
-            return handoff(dispatcher, language, reason="technical", urgent=urgent, facts=facts)
-        kb, retriever = loaded.kb, loaded.retriever
-        picked = chosen_entry(tracker)
-        if picked in kb.entries:
-            entry, confidence = kb.entries[picked], None
-        else:
-            message = tracker.latest_message
-            decision = retriever.decide(message.get("text") or "", unpack(message, retriever.embedder.name))
-            best = kb.entries[decision.candidates[0].entry_id] if decision.action == "answer" else None
-            reading = answer_envelope(best, language, decision.candidates[0].score) if best else None
-            personal = self.personal_case(dispatcher, tracker, language, reading=reading,
-                                          candidates=decision.candidates)
-            if personal is not None:  # the general entry to read while waiting for a person
-                return personal
-            if decision.action == "clarify" and not tracker.get_slot(CLARIFY_SLOT):
-                send(dispatcher, clarify_envelope(kb, decision, language))
-                return [SlotSet(CLARIFY_SLOT, True)]
-            if decision.action != "answer":  # nothing fits, or a second guess in a row: a person
-                return [SlotSet(CLARIFY_SLOT, False),
-                        *handoff(dispatcher, language, reason="no_answer", urgent=urgent,
-                                 candidates=decision.candidates, facts=facts)]
-            entry, confidence = kb.entries[decision.candidates[0].entry_id], decision.candidates[0].score
-        return self.answer(dispatcher, tracker, kb, entry, confidence, language)
+    async def confident_answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               language: str) -> list[EventType] | None:
+        """The answer when the knowledge base is sure of one (never waiting for the index); else None."""
+        loaded = self.services.knowledge.wait(timeout=0)
+        if loaded is None:
+            return None
+        decision = await asyncio.to_thread(self.consult, tracker, loaded)
+        if decision.action != "answer":
+            return None
+        best = decision.candidates[0]
+        return self.answer(dispatcher, tracker, loaded.kb, loaded.kb.entries[best.entry_id], best.score, language)
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, kb: KnowledgeBase, entry: Entry,
                confidence: float | None, language: str) -> list[EventType]:
@@ -145,3 +134,44 @@ class ActionAnswerQuestion(ReplyAction):
         if referral is not None:
             send(dispatcher, referral)
         return events
+
+
+class ActionAnswerQuestion(KnowledgeReply):
+    personal_case_first = False  # checked after retrieval, so the general entry comes with it
+
+    def name(self) -> str:
+        return "action_answer_question"
+
+    async def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                    language: str) -> list[EventType]:
+        facts, urgent = self.case_facts(tracker)
+        loaded = await asyncio.to_thread(self.services.knowledge.wait)
+        if loaded is None:  # the index is still loading after the wait: a person answers instead
+            return handoff(dispatcher, language, reason="technical", urgent=urgent, facts=facts)
+        kb = loaded.kb
+        picked = chosen_entry(tracker)
+        if picked in kb.entries:
+            entry, confidence = kb.entries[picked], None
+        else:
+            decision = self.consult(tracker, loaded)
+            top = decision.candidates[0] if decision.candidates else None
+            best = kb.entries[top.entry_id] if top and decision.action == "answer" else None
+            reading = answer_envelope(best, language, top.score) if best and top else None
+            # two entries compete and the likelier one always needs a person: when in doubt, a person
+            always = (decision.action == "clarify" and top is not None
+                      and kb.entries[top.entry_id].handoff == "always")
+            if always and top is not None:
+                reading = answer_envelope(kb.entries[top.entry_id], language, top.score)
+            personal = self.personal_case(dispatcher, tracker, language, reading=reading,
+                                          candidates=decision.candidates, force=always)
+            if personal is not None:  # the general entry to read while waiting for a person
+                return personal
+            if decision.action == "clarify" and not tracker.get_slot(CLARIFY_SLOT):
+                send(dispatcher, clarify_envelope(kb, decision, language))
+                return [SlotSet(CLARIFY_SLOT, True)]
+            if decision.action != "answer" or top is None:  # nothing fits, or a second guess in a row: a person
+                return [SlotSet(CLARIFY_SLOT, False),
+                        *handoff(dispatcher, language, reason="no_answer", urgent=urgent,
+                                 candidates=decision.candidates, facts=facts)]
+            entry, confidence = kb.entries[top.entry_id], top.score
+        return self.answer(dispatcher, tracker, kb, entry, confidence, language)

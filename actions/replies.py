@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.facts import Case, mentioned, office_today
+from actions.facts import UNSUPPORTED_LANGUAGE_SLOT, Case, mentioned, office_today
 from actions.services import ActionServices
 from bot import i18n
 from bot.conversations.messages import (
@@ -23,8 +23,10 @@ from bot.conversations.messages import (
     Kind,
     person_button,
 )
+from bot.knowledge.answers import answer_envelope
 from bot.knowledge.retrieval import Candidate
-from bot.languages import choose_language
+from bot.languages import NATIVE_NAMES, SUPPORTED_LANGUAGES, choose_language
+from bot.rasa_ext.personal import URGENT_CATEGORIES
 
 LANGUAGE_SLOT = "language"
 CLARIFY_SLOT = "clarifying"  # the last turn offered a choice; a second unclear question goes to a person
@@ -44,6 +46,19 @@ def picked_language(tracker: Tracker) -> str | None:
 def conversation_language(tracker: Tracker) -> str:
     return choose_language(tracker.get_slot(LANGUAGE_SLOT), tracker.latest_message.get("language"),
                            picked_language(tracker))
+
+
+def unsupported_notice(tracker: Tracker, language: str) -> tuple[Envelope, str] | None:
+    """A message in a language we do not support, named for the first time in this conversation:
+    one line on the languages we do support, a person on offer; and the language for the ticket."""
+    detection = tracker.latest_message.get("language") or {}
+    code, name = detection.get("unsupported"), detection.get("unsupported_name")
+    label = f"{name or code} ({code})"
+    if not code or tracker.get_slot(UNSUPPORTED_LANGUAGE_SLOT) == label:
+        return None
+    supported = ", ".join(NATIVE_NAMES[c] for c in SUPPORTED_LANGUAGES)
+    return Envelope(kind="info", language=language, buttons=[person_button(language)],
+                    text=i18n.text("unsupported_language", language, supported=supported)), label
 
 
 def introduction(language: str) -> Envelope:
@@ -89,6 +104,10 @@ class ReplyAction(Action, ABC):
             introduced = [SlotSet(GREETED_SLOT, True)]
             if self.introduce_first:
                 send(dispatcher, introduction(language))
+        notice = unsupported_notice(tracker, language)
+        if notice is not None:
+            send(dispatcher, notice[0])
+            introduced.append(SlotSet(UNSUPPORTED_LANGUAGE_SLOT, notice[1]))
         personal = self.personal_case(dispatcher, tracker, language) if self.personal_case_first else None
         events = personal if personal is not None else await self.reply(dispatcher, tracker, language)
         if first_contact and not self.introduce_first:
@@ -109,22 +128,52 @@ class ReplyAction(Action, ABC):
         return case.for_ticket(site, self.services.countries), case.urgent(office_today(site))
 
     def personal_case(self, dispatcher: CollectingDispatcher, tracker: Tracker, language: str, *,
-                      reading: Envelope | None = None, candidates: Sequence[Candidate] = ()) -> list[EventType] | None:
-        """The person's own file number, or a deadline that is close or passed, in this message: say
-        so, send `reading` (the general entry) if any, and hand off (urgent for the deadline).
-        None when the message has neither."""
+                      reading: Envelope | None = None, candidates: Sequence[Candidate] = (),
+                      force: bool = False) -> list[EventType] | None:
+        """A personal or high-stakes case in this message: the person's own file number, a deadline
+        that is close or passed, or a phrase of `personal_terms/` (a refusal, a deportation letter, an
+        expired permit, ...); `force`: the best entry is one that always needs a person. Say so, send
+        `reading` (the general entry, else the one for the phrase's category) and hand off: urgent
+        for a close deadline or where danger is named. None when the message is none of these."""
         facts, urgent = self.case_facts(tracker)
         reference = bool(mentioned(tracker, "reference"))
-        if not (reference or (urgent and mentioned(tracker, "deadline"))):
+        deadline = urgent and bool(mentioned(tracker, "deadline"))
+        phrase = self.services.personal.match(tracker.latest_message.get("text") or "")
+        if not (reference or deadline or phrase or force):
             return None
-        if reading is not None:
-            send(dispatcher, reading)
+        if phrase is not None:
+            facts = facts.model_copy(update={"personal_case": phrase.category})
+            urgent = urgent or phrase.category in URGENT_CATEGORIES
+        reading = reading or self.reading_for(phrase.category if phrase else None, language)
         date = facts.deadline.strftime("%d.%m.%Y") if facts.deadline else ""
-        send(dispatcher, Envelope(kind="info", language=language, text=i18n.text(
-            "personal_reference" if reference else "deadline_urgent", language, date=date)))
+        key = "personal_reference" if reference else "deadline_urgent" if deadline else "personal_case"
+        notice = Envelope(kind="info", language=language, text=i18n.text(key, language, date=date))
+        # "... Meanwhile, here is general information:" comes before the entry it announces
+        for envelope in ([notice, reading] if key == "personal_case" else [reading, notice]):
+            if envelope is not None:
+                send(dispatcher, envelope)
+        reason: HandoffReason = "deadline" if deadline and not reference else "personal_case"
         return [SlotSet(CLARIFY_SLOT, False),
-                *handoff(dispatcher, language, reason="personal_case" if reference else "deadline", urgent=urgent,
+                *handoff(dispatcher, language, reason=reason, urgent=urgent,
                          topic=reading.topic if reading else None, candidates=candidates, facts=facts)]
+
+    def reading_for(self, category: str | None, language: str) -> Envelope | None:
+        """The general entry for a kind of personal case, when the index is ready."""
+        entry_id = READING_BY_CATEGORY.get(category or "")
+        loaded = self.services.knowledge.wait(timeout=0) if entry_id else None
+        entry = loaded.kb.entries.get(entry_id) if loaded and entry_id else None
+        return answer_envelope(entry, language, None) if entry else None
+
+
+# the general entry sent as reading while a person takes over a personal case of each kind
+READING_BY_CATEGORY = {
+    "deportation": "refusal-or-deportation",
+    "refusal": "refusal-or-deportation",
+    "expired_permit": "residence-permit-extension",
+    "lost_documents": "lost-passport-or-residence-card",
+    "employer_dispute": "changing-employer",
+    "own_status": "application-status",
+}
 
 
 def simple(kind: Kind, key: str, language: str, *, buttons: list[Button] | None = None,

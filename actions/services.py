@@ -21,6 +21,8 @@ from bot.knowledge.loader import KnowledgeBase, KnowledgeBaseError, load, load_c
 from bot.knowledge.retrieval import Retriever
 from bot.knowledge.schema import Country, Site
 from bot.paths import KB_INDEX, ROOT
+from bot.rasa_ext.personal import personal_lexicon
+from bot.rasa_ext.phrases import PhraseLexicon
 
 logger = logging.getLogger(__name__)
 
@@ -112,11 +114,12 @@ class ActionServices:
     site: Site  # read at start: emergencies never wait for the index
     knowledge: KnowledgeService
     countries: dict[str, Country]  # ISO code -> free movement or not (knowledge_base/reference/countries.yml)
+    personal: PhraseLexicon  # a refusal, a deportation letter, an expired permit ...: a person answers
 
 
 def start_services(settings: ActionSettings, *, load_index: bool = True) -> ActionServices:
     services = ActionServices(load_site(settings.site_file), KnowledgeService(settings),
-                              load_countries(settings.knowledge_dir))
+                              load_countries(settings.knowledge_dir), personal_lexicon())
     if load_index:
         services.knowledge.start()
     return services

@@ -6,6 +6,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.knowledge import KnowledgeReply
 from actions.replies import (
     GREETED_SLOT,
     NEGATIVE_FEEDBACK_SLOT,
@@ -40,12 +41,15 @@ class ActionGreet(ReplyAction):
         return []
 
 
-class ActionSmalltalk(ReplyAction):
+class ActionSmalltalk(KnowledgeReply):
     def name(self) -> str:
         return "action_smalltalk"
 
     async def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                     language: str) -> list[EventType]:
+        answered = await self.confident_answer(dispatcher, tracker, language)
+        if answered is not None:  # "thanks, and where do I register?": the knowledge base knows
+            return answered
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         key = SMALLTALK_KEYS.get(str(intent), "ask_anything")
         buttons = [person_button(language)] if intent == "bot_challenge" else []
@@ -77,14 +81,18 @@ class ActionFeedback(ReplyAction):
         return [SlotSet(NEGATIVE_FEEDBACK_SLOT, float(count))]
 
 
-class ActionOutOfScope(ReplyAction):
-    """What the assistant can do, a person on offer; the second off-topic turn in a row goes to a person."""
+class ActionOutOfScope(KnowledgeReply):
+    """What the assistant can do, a person on offer; the second off-topic turn in a row goes to a person.
+    Unless the knowledge base is sure it answers the message: then that answer."""
 
     def name(self) -> str:
         return "action_out_of_scope"
 
     async def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                     language: str) -> list[EventType]:
+        answered = await self.confident_answer(dispatcher, tracker, language)
+        if answered is not None:
+            return answered
         count = (tracker.get_slot(OUT_OF_SCOPE_SLOT) or 0) + 1
         if count >= REPEATS_BEFORE_HANDOFF:
             facts, urgent = self.case_facts(tracker)

@@ -2,6 +2,8 @@
 
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("de", "en", "ar", "tr", "uk", "ru", "fa", "fr")
 DEFAULT_LANGUAGE = "de"
+# a person writing in a language we do not support is answered in English, never in a third language
+UNSUPPORTED_FALLBACK = "en"
 RTL_LANGUAGES = frozenset({"ar", "fa"})
 
 NATIVE_NAMES: dict[str, str] = {
@@ -26,7 +28,8 @@ SWITCH_MIN_CONFIDENCE = 0.6
 def choose_language(current: str | None, detection: dict | None, picked: str | None = None) -> str:
     """The language to answer in, given the conversation's language and this message's detection.
 
-    A language the person picked always wins. A new conversation takes a reliable detection.
+    A language the person picked always wins. A message in a language we do not support keeps the
+    conversation's language, or starts it in English. A new conversation takes a reliable detection.
     An ongoing one keeps its language unless the person clearly switched: a different script,
     or a sentence of several words that the detector is sure about. "ok" or "Hi" in a German
     conversation does not turn it into English.
@@ -35,6 +38,8 @@ def choose_language(current: str | None, detection: dict | None, picked: str | N
         return picked
     detection = detection or {}
     code, reliable = detection.get("code"), bool(detection.get("reliable"))
+    if detection.get("unsupported"):  # keep a language the person has read so far, else English
+        return current if current in SUPPORTED_LANGUAGES else UNSUPPORTED_FALLBACK
     if current not in SUPPORTED_LANGUAGES:
         return code if reliable and code in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
     if not reliable or code not in SUPPORTED_LANGUAGES or code == current:

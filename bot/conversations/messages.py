@@ -91,6 +91,8 @@ class CaseFacts(BaseModel):
     competent_body: str | None = Field(default=None, max_length=60)  # a contact key of the site file
     deadline: dt.date | None = None
     reference: str | None = Field(default=None, max_length=80)
+    personal_case: str | None = Field(default=None, max_length=30)  # bot/rasa_ext/personal.py CATEGORIES
+    detected_language: str | None = Field(default=None, max_length=60)  # unsupported, e.g. "Portuguese (pt)"
 
     def is_empty(self) -> bool:
         return not any(self.model_dump().values())

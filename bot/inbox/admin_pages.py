@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from bot.gateway.deps import SessionDep
+from bot.gateway.deps import KnowledgeDep, SessionDep
 from bot.inbox.accounts import AccountError, Accounts
 from bot.inbox.auth import AdminDep, AdminFormDep
 from bot.inbox.models import AuditEntry
@@ -14,22 +14,36 @@ from bot.inbox.rendering import discard, fields, render, see_other
 from bot.inbox.staff_api import TicketsDep
 from bot.inbox.stats import handoff_stats
 from bot.inbox.ticket_reads import TicketNotFound
+from bot.knowledge.loader import KnowledgeBase
+from bot.languages import SUPPORTED_LANGUAGES
+
+REVIEW_STATES = ("source", "reviewed", "draft")
+
+
+def translation_review(kb: KnowledgeBase) -> dict[str, object]:
+    """Per language, how many entries are in each review state; per entry, each language's state."""
+    entries = sorted(kb.entries.values(), key=lambda e: (e.topic, e.id))
+    counts = {lang: {state: sum(e.review.get(lang) == state for e in entries) for state in REVIEW_STATES}
+              for lang in SUPPORTED_LANGUAGES}
+    return {"languages": SUPPORTED_LANGUAGES, "counts": counts,
+            "entries": [(e.id, e.topic, [e.review.get(lang, "draft") for lang in SUPPORTED_LANGUAGES])
+                        for e in entries]}
 
 router = APIRouter(prefix="/inbox", include_in_schema=False)
 
 
 @router.get("/admin")
-async def admin_page(request: Request, staff: AdminDep, session: SessionDep, tickets: TicketsDep,
+async def admin_page(request: Request, staff: AdminDep, session: SessionDep, tickets: TicketsDep, kb: KnowledgeDep,
                      error: str | None = None, status_code: int = 200) -> HTMLResponse:
     accounts = Accounts(session)
     return render(request, "admin.html", staff, status_code=status_code, users=await accounts.users(),
                   offices=await accounts.offices(), stats=await handoff_stats(session), error=error,
-                  waiting=await tickets.count_waiting(None))
+                  waiting=await tickets.count_waiting(None), review=translation_review(kb))
 
 
 @router.post("/admin/{what}")
 async def admin_action(request: Request, what: str, staff: AdminFormDep, session: SessionDep,
-                       tickets: TicketsDep) -> Response:
+                       tickets: TicketsDep, kb: KnowledgeDep) -> Response:
     field = fields(await request.form())
     accounts = Accounts(session)
     try:
@@ -50,7 +64,7 @@ async def admin_action(request: Request, what: str, staff: AdminFormDep, session
                 raise HTTPException(status.HTTP_404_NOT_FOUND, "Unbekannte Aktion.")
     except AccountError as exc:
         await discard(session)
-        return await admin_page(request, staff, session, tickets, error=str(exc),
+        return await admin_page(request, staff, session, tickets, kb, error=str(exc),
                                 status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
     return see_other("/inbox/admin")
 

@@ -16,7 +16,12 @@ from bot.knowledge.loader import KnowledgeBase
 from bot.languages import NATIVE_NAMES
 
 LANGUAGES_DE = {"de": "Deutsch", "en": "Englisch", "ar": "Arabisch", "tr": "Türkisch", "uk": "Ukrainisch",
-                "ru": "Russisch", "fa": "Persisch", "fr": "Französisch"}
+                "ru": "Russisch", "fa": "Persisch", "fr": "Französisch", "es": "Spanisch", "pl": "Polnisch",
+                "ro": "Rumänisch", "it": "Italienisch"}
+PERSONAL_CASES_DE = {"deportation": "Abschiebung / Ausreiseaufforderung", "expired_permit": "Titel abgelaufen",
+                     "refusal": "Ablehnung", "lost_documents": "Dokumente verloren / gestohlen",
+                     "employer_dispute": "Streit mit Arbeitgeber / Kündigung",
+                     "own_status": "Stand des eigenen Antrags"}
 TOPICS_DE = {"residence": "Aufenthalt", "work": "Arbeit", "housing": "Wohnen", "language": "Sprache",
              "recognition": "Anerkennung", "health": "Gesundheit", "education": "Bildung",
              "daily_life": "Alltag", "office": "Welcome Center"}
@@ -118,6 +123,10 @@ def case_facts(facts: dict[str, Any] | None, kb: KnowledgeBase, today: dt.date |
         days = (day - (today or dt.datetime.now(LOCAL_TIME).date())).days
         when = "heute" if days == 0 else f"vor {-days} Tagen" if days < 0 else f"in {days} Tagen"
         rows.append(("Frist", f"{day:%d.%m.%Y} ({when})"))
+    if facts.get("personal_case"):
+        rows.append(("Persönlicher Fall", PERSONAL_CASES_DE.get(facts["personal_case"], facts["personal_case"])))
+    if facts.get("detected_language"):
+        rows.append(("Schreibt auf (nicht unterstützt)", facts["detected_language"]))
     if facts.get("reference"):
         rows.append(("Aktenzeichen / Nummer (von der Person)", facts["reference"]))
     if facts.get("nationality"):

@@ -10,6 +10,8 @@ from bot.knowledge.schema import Entry
 def answer_envelope(entry: Entry, language: str, confidence: float | None) -> Envelope:
     if language in entry.answers:
         text = entry.answers[language]
+        if entry.is_draft(language):  # one short line: nobody has checked this translation yet
+            text = f"{text}\n\n({i18n.text('draft_translation', language)})"
     else:  # no curated answer in this language: German and English
         text = "\n\n".join([i18n.text("not_in_your_language", language), entry.answers["de"], entry.answers["en"]])
     return Envelope(

@@ -16,6 +16,10 @@ Topic = Literal[
 ]
 TOPICS: tuple[str, ...] = Topic.__args__  # type: ignore[attr-defined]
 
+# Who has checked each language's text of an entry: `source` (the German and English texts the facts
+# were checked in against the cited pages), `reviewed` (a person who reads the language checked the
+# translation), `draft` (machine translation nobody has checked yet: the answer says so).
+ReviewState = Literal["source", "reviewed", "draft"]
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MIN_EXAMPLES = {"de": 3, "en": 3}  # every other supported language: at least 1
 ANSWER_WORDS = (40, 120)
@@ -51,6 +55,10 @@ class Entry(BaseModel):
     handoff: Literal["always"] | None = None
     # written for citizens of third countries: an EU, EEA or Swiss citizen gets eu-free-movement instead
     third_country_only: bool = False
+    review: dict[str, ReviewState] = Field(default_factory=dict, description="language -> review state")
+
+    def is_draft(self, language: str) -> bool:
+        return self.review.get(language) == "draft"
 
     @field_validator("id")
     @classmethod
@@ -69,7 +77,9 @@ class Entry(BaseModel):
                 problems.append(f"questions.{lang}: {len(examples)} example(s), need {needed}")
             if not self.answers.get(lang, "").strip():
                 problems.append(f"answers.{lang}: missing")
-        unknown = (set(self.questions) | set(self.answers)) - set(SUPPORTED_LANGUAGES)
+            if lang not in self.review:
+                problems.append(f"review.{lang}: missing (source, reviewed or draft)")
+        unknown = (set(self.questions) | set(self.answers) | set(self.review)) - set(SUPPORTED_LANGUAGES)
         if unknown:
             problems.append(f"unsupported language(s): {sorted(unknown)}")
         if problems:

@@ -5,6 +5,10 @@ what people send first. So three layers decide, most specific first:
 1. letters that only one supported language uses (Persian پ چ ژ گ, Ukrainian і ї є ґ, ...),
 2. a small lexicon of the greetings and dialogue words people send on their own,
 3. lingua restricted to the supported languages, for everything else.
+
+A message in a language we do not support must not be read as the nearest supported one
+(Portuguese as Spanish, Kurmanji as French): `unsupported` names it when a second, wide lingua
+detector (many more languages, low-accuracy mode: ~40 MB) or a script rule is clear about it.
 """
 
 from __future__ import annotations
@@ -17,7 +21,23 @@ from bot.languages import SUPPORTED_LANGUAGES
 _LINGUA_NAMES = {
     "de": "GERMAN", "en": "ENGLISH", "ar": "ARABIC", "tr": "TURKISH",
     "uk": "UKRAINIAN", "ru": "RUSSIAN", "fa": "PERSIAN", "fr": "FRENCH",
+    "es": "SPANISH", "pl": "POLISH", "ro": "ROMANIAN", "it": "ITALIAN",
 }
+# Languages newcomers write in that we do not (yet) support and lingua knows: the wide detector
+# tells them from the supported ones. Pashto, Sorani, Kurmanji and Tigrinya are not in lingua;
+# `_UNSUPPORTED_LETTERS` and `_KURMANJI_WORDS` catch them.
+_WIDE_LANGUAGES = ("pt", "nl", "sq", "sr", "bs", "hr", "bg", "el", "hu", "cs", "sk", "sl", "mk", "so", "sw",
+                   "vi", "zh", "hi", "ur", "ko", "ja", "ka", "hy", "az", "he", "tl", "id", "da", "sv")
+UNSUPPORTED_MIN_CONFIDENCE = 0.7
+UNSUPPORTED_MIN_WORDS = 3
+_UNSUPPORTED_LETTERS = (  # checked before the supported scripts: these letters never occur in ar/fa
+    ("ps", "Pashto", set("ټډړږښګڼېۍځڅ")),
+    ("ckb", "Kurdish (Sorani)", set("ڕڵۆێە")),
+    ("ti", "Tigrinya", {chr(c) for c in range(0x1200, 0x1380)}),  # Ethiopic script: Tigrinya or Amharic
+)
+_KURMANJI_WORDS = {"ez", "dixwazim", "dikarim", "bikim", "heye", "nîne", "çawa", "kengê", "xwe", "hûn", "spas",
+                   "silav", "rûniştinê", "destûra", "nizanim", "min", "çi", "ji", "bi", "kurmancî", "divê",
+                   "karê", "zarokên", "malê", "dibe", "naxwe", "erê"}
 
 _DISTINCT_LETTERS = {
     "fa": set("پچژگکی"),
@@ -48,6 +68,14 @@ _LEXICON: dict[str, set[str]] = {
            "вітаю", "добрий ранок"},
     "ru": {"привет", "здравствуйте", "добрый день", "спасибо", "да", "нет", "до свидания",
            "пожалуйста", "доброе утро", "пока"},
+    "es": {"hola", "buenos días", "buenas tardes", "buenas noches", "gracias", "muchas gracias", "sí",
+           "adiós", "hasta luego", "por favor", "vale", "no gracias", "sí gracias"},
+    "pl": {"dzień dobry", "dzien dobry", "cześć", "czesc", "dziękuję", "dziekuje", "dzięki", "tak", "nie",
+           "do widzenia", "proszę", "prosze", "dobry wieczór", "witam"},
+    "ro": {"bună", "buna", "bună ziua", "buna ziua", "salut", "mulțumesc", "multumesc", "mersi", "da", "nu",
+           "la revedere", "vă rog", "va rog", "bună seara", "buna dimineata"},
+    "it": {"ciao", "buongiorno", "buonasera", "grazie", "grazie mille", "sì", "arrivederci", "per favore",
+           "no grazie", "salve", "prego"},
 }
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 
@@ -59,6 +87,8 @@ class Detection:
     method: str  # "script", "lexicon", "lingua" or "none"
     reliable: bool  # confident enough to set a conversation's language
     words: int = 0
+    unsupported: str | None = None  # a language we do not support, clearly detected (ISO 639 code)
+    unsupported_name: str | None = None  # its English name, for staff and the one-line notice
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -82,19 +112,31 @@ class LanguageDetector:
             builder = builder.with_preloaded_language_models()
         self._lingua = builder.build()
         self._from_lingua = {getattr(Language, _LINGUA_NAMES[c]): c for c in self.languages}
+        wide = [lang for lang in Language.all()
+                if lang.iso_code_639_1.name.lower() in (*self.languages, *_WIDE_LANGUAGES)]
+        self._wide = LanguageDetectorBuilder.from_languages(*wide).with_low_accuracy_mode().build()
 
     def warm_up(self) -> None:
         """Load lingua's lazily loaded models now, not on the first message of each language."""
         for sample in ("Guten Tag, wie geht es Ihnen heute?", "Good morning, how are you today?",
                        "صباح الخير كيف حالك اليوم", "Günaydın, bugün nasılsınız?", "Доброго ранку, як ви сьогодні?",
                        "Доброе утро, как вы сегодня?", "صبح بخیر، امروز حال شما چطور است؟",
-                       "Bonjour, comment allez-vous aujourd'hui ?"):
+                       "Bonjour, comment allez-vous aujourd'hui ?", "Buenos días, ¿cómo está usted hoy?",
+                       "Dzień dobry, jak się pan dzisiaj czuje?", "Bună ziua, ce mai faceți astăzi?",
+                       "Buongiorno, come sta oggi?"):
             self._lingua.compute_language_confidence_values(sample)
+            self._wide.compute_language_confidence_values(sample)
 
     def detect(self, text: str) -> Detection:
         words = [w.lower() for w in _WORD.findall(text)]
         if not words:
             return Detection(None, 0.0, "none", False)
+        foreign = self._unsupported(text, words)
+        if foreign is not None:
+            return Detection(None, 0.0, "unsupported", False, len(words), *foreign)
+        return self._supported(text, words)
+
+    def _supported(self, text: str, words: list[str]) -> Detection:
         n = len(words)
         by_script = self._by_distinct_letters(text)
         phrase = " ".join(words)
@@ -112,6 +154,22 @@ class LanguageDetector:
         # a single word is a weak signal even when lingua is sure of itself
         reliable = confidence >= self.min_confidence and (len(words) > 1 or confidence >= 0.9)
         return Detection(code, confidence, "lingua", reliable, n)
+
+    def _unsupported(self, text: str, words: list[str]) -> tuple[str, str] | None:
+        """(code, English name) of a language we do not support, when the message is clearly in one."""
+        letters = set(text)
+        for code, name, distinct in _UNSUPPORTED_LETTERS:
+            if letters & distinct:
+                return code, name
+        if len(set(words) & _KURMANJI_WORDS) >= 2 and letters & set("êîûçş"):
+            return "ku", "Kurdish (Kurmanji)"
+        if len(words) < UNSUPPORTED_MIN_WORDS:
+            return None
+        values = self._wide.compute_language_confidence_values(text)
+        if not values or values[0].value < UNSUPPORTED_MIN_CONFIDENCE:
+            return None
+        code = values[0].language.iso_code_639_1.name.lower()
+        return None if code in self.languages else (code, values[0].language.name.title())
 
     def _by_distinct_letters(self, text: str) -> str | None:
         letters = set(text.lower())

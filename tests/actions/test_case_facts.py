@@ -119,7 +119,8 @@ async def test_a_far_deadline_changes_nothing_but_is_on_a_later_ticket(dispatche
     assert handoff["urgent"] is False
     assert handoff["facts"] == {"nationality": None, "nationality_status": None, "country": None,
                                 "profession": "nurse", "competent_body": "landesamt_gesundheitsberufe",
-                                "deadline": later, "reference": None}
+                                "deadline": later, "reference": None,
+                                    "personal_case": None, "detected_language": None}
 
 
 def test_a_deadline_within_14_days_or_passed_is_urgent() -> None:

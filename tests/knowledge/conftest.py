@@ -9,10 +9,11 @@ import yaml
 
 from bot.knowledge.index import build_index
 from bot.knowledge.loader import check
+from bot.languages import SUPPORTED_LANGUAGES
 from bot.paths import ROOT
 
 SITE = ROOT / "knowledge_base" / "site" / "musterstadt.yml"
-LANGS = ("de", "en", "ar", "tr", "uk", "ru", "fa", "fr")
+LANGS = SUPPORTED_LANGUAGES
 ANSWER = " ".join(["word"] * 50)
 
 BASE_ENTRY = {
@@ -26,6 +27,7 @@ BASE_ENTRY = {
     "sources": [{"title": "Make it in Germany", "url": "https://www.make-it-in-germany.com/en/visa-residence"}],
     "reviewed": dt.date.today().isoformat(),
     "responsible": "auslaenderbehoerde",
+    "review": {lang: "source" if lang in ("de", "en") else "draft" for lang in LANGS},
 }
 
 

@@ -73,3 +73,27 @@ def test_answer_length_outside_the_range_is_a_warning(tmp_path: Path, site_file:
     kb, report = check(write_kb(tmp_path, data), site_file)
     assert kb is not None
     assert any("answers.en has 2 words" in warning for warning in report.warnings)
+
+
+def test_every_language_of_an_entry_needs_a_review_state(tmp_path: Path, site_file: Path) -> None:
+    data = entry()
+    del data["review"]["fa"]
+    kb, report = check(write_kb(tmp_path, data), site_file)
+    assert kb is None and any("review.fa: missing" in error for error in report.errors)
+    data["review"]["fa"] = "maybe"
+    kb, report = check(write_kb(tmp_path, data), site_file)
+    assert kb is None
+
+
+def test_an_answer_from_a_draft_translation_says_so_in_one_line(tmp_path: Path, site_file: Path) -> None:
+    from bot import i18n
+    from bot.knowledge.answers import answer_envelope
+
+    kb, _ = check(write_kb(tmp_path, entry(review={**entry()["review"], "ar": "reviewed"})), site_file)
+    assert kb is not None
+    blue_card = kb.entries["eu-blue-card"]
+    draft = answer_envelope(blue_card, "fa", None).text
+    assert draft.startswith(blue_card.answers["fa"]) and draft.count("\n") == 2
+    assert draft.endswith(f"({i18n.text('draft_translation', 'fa')})")
+    assert answer_envelope(blue_card, "ar", None).text == blue_card.answers["ar"]
+    assert answer_envelope(blue_card, "en", None).text == blue_card.answers["en"]

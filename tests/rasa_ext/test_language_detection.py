@@ -83,3 +83,27 @@ def test_three_words_do_not_switch() -> None:
 
 def test_a_different_script_switches_even_for_one_word() -> None:
     assert choose_language("de", d("uk", words=1)) == "uk"
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("Olá, como posso registar a minha morada na cidade?", "pt"),
+    ("Hoe kan ik mijn verblijfsvergunning verlengen?", "nl"),
+    ("Zdravo, kako mogu produžiti boravišnu dozvolu?", "hr"),
+    ("Γεια σας, πώς μπορώ να ανανεώσω την άδεια διαμονής μου;", "el"),
+    ("Sidee baan u heli karaa ogolaansho deganaansho?", "so"),
+    ("Xin chào, làm sao để gia hạn giấy phép cư trú?", "vi"),
+    ("Silav, ez dixwazim destûra rûniştinê dirêj bikim", "ku"),  # Kurmanji: lingua would say French
+    ("زه غواړم د اوسېدو اجازه وغځوم", "ps"),  # Pashto letters, not Persian
+    ("ሰላም፡ ናይ መንበሪ ፍቓድ ከመይ ይናውሕ", "ti"),
+])
+def test_an_unsupported_language_is_named_not_read_as_a_supported_one(detector: LanguageDetector, text: str,
+                                                                       code: str) -> None:
+    detection = detector.detect(text)
+    assert detection.unsupported == code and detection.unsupported_name
+    assert detection.code is None and not detection.reliable
+
+
+def test_a_new_conversation_in_an_unsupported_language_is_answered_in_english(detector: LanguageDetector) -> None:
+    detection = detector.detect("Olá, como posso registar a minha morada na cidade?").as_dict()
+    assert choose_language(None, detection) == "en"
+    assert choose_language("fr", detection) == "fr"  # a language the person has read so far stays
