@@ -74,6 +74,10 @@ eval-kb: install    ## retrieval quality per language on the dev set + out-of-sc
 	@$(PY) -m bot.knowledge build
 	@OMP_NUM_THREADS=1 $(PY) -m bot.tools.kb_eval $(ARGS)
 
+eval-chat: install  ## the fresh held-out questions through the chat API on a real stack -> reports/quality/ (direct / one tap / wrong per language and topic, chart)
+	@$(PY) -m bot.tools.devstack train
+	@$(PY) -m bot.tools.chat_eval $(ARGS)
+
 bench: install      ## speed, footprint and quality side by side with bare Rasa -> docs/benchmarks.md (ARGS=--quick)
 	@$(PY) -m bot.tools.bench $(ARGS)
 

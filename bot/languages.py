@@ -1,6 +1,6 @@
 """The languages Willkommen supports, in one place (imported by the Rasa components too: stdlib only)."""
 
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("de", "en", "ar", "tr", "uk", "ru", "fa", "fr")
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("de", "en", "ar", "tr", "uk", "ru", "fa", "fr", "es", "pl", "ro", "it")
 DEFAULT_LANGUAGE = "de"
 # a person writing in a language we do not support is answered in English, never in a third language
 UNSUPPORTED_FALLBACK = "en"
@@ -15,9 +15,14 @@ NATIVE_NAMES: dict[str, str] = {
     "ru": "Русский",
     "fa": "فارسی",
     "fr": "Français",
+    "es": "Español",
+    "pl": "Polski",
+    "ro": "Română",
+    "it": "Italiano",
 }
 
-_SCRIPTS = {"de": "latin", "en": "latin", "tr": "latin", "fr": "latin",
+_SCRIPTS = {"de": "latin", "en": "latin", "tr": "latin", "fr": "latin", "es": "latin", "pl": "latin", "ro": "latin",
+            "it": "latin",
             "ar": "arabic", "fa": "arabic", "uk": "cyrillic", "ru": "cyrillic"}
 SWITCH_MIN_WORDS = 4
 # lingua's confidences are relative among the candidate languages; a clear French sentence that

@@ -22,7 +22,8 @@ TOPICS: tuple[str, ...] = Topic.__args__  # type: ignore[attr-defined]
 ReviewState = Literal["source", "reviewed", "draft"]
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MIN_EXAMPLES = {"de": 3, "en": 3}  # every other supported language: at least 1
-ANSWER_WORDS = (40, 120)
+ANSWER_WORDS = (40, 120)  # of a source text (German, English)
+TRANSLATION_LENGTH = 1.1  # Spanish, Romanian ... need about a tenth more words for the same facts
 
 
 class Source(BaseModel):
