@@ -75,6 +75,7 @@ class EntryClassifier:
     embedder: str
     models: list[dict[str, np.ndarray]]  # the fold models; probabilities are their mean
     data: str = ""  # fingerprint of the calibration questions it was trained on (calibration_data.py)
+    index: str = ""  # content hash of the index whose rows it was trained on: retrained when they change
 
     def probabilities(self, vectors: np.ndarray) -> np.ndarray:
         """(n, entries + 1) class probabilities; the last column is NONE."""
@@ -88,7 +89,8 @@ class EntryClassifier:
         arrays = {f"{key}_{i}": value for i, model in enumerate(self.models) for key, value in model.items()}
         path.parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(path, entry_ids=np.array(self.entry_ids), embedder=np.array(self.embedder),
-                            folds=np.array(len(self.models)), data=np.array(self.data), **arrays)  # type: ignore[arg-type]
+                            folds=np.array(len(self.models)), data=np.array(self.data), index=np.array(self.index),
+                            **arrays)  # type: ignore[arg-type]
 
     @classmethod
     def load(cls, path: Path) -> EntryClassifier | None:
@@ -97,7 +99,8 @@ class EntryClassifier:
         with np.load(path) as data:
             models = [{key: data[f"{key}_{i}"] for key in ("mean", "std", "W", "b")} for i in range(int(data["folds"]))]
             fingerprint = str(data["data"]) if "data" in data else ""
-            return cls([str(x) for x in data["entry_ids"]], str(data["embedder"]), models, fingerprint)
+            index = str(data["index"]) if "index" in data else ""
+            return cls([str(x) for x in data["entry_ids"]], str(data["embedder"]), models, fingerprint, index)
 
 
 def expand(vectors: np.ndarray, targets: list[list[int]], none: int) -> tuple[TrainingSet, np.ndarray]:

@@ -2,7 +2,7 @@
 
 Deterministic: the same index and the same calibration questions give the same classifier, the
 one `decision.CALIBRATED` was chosen for (its `classifier_data` fingerprint). Kept until the
-entries, the embedder or the calibration questions change. Without ../shared/data it is not
+index's texts (example questions, answers), the embedder or the calibration questions change. Without ../shared/data it is not
 built and retrieval decides by the scores alone.
 """
 
@@ -24,9 +24,18 @@ def train(retriever: Retriever, queries: list[Query], vectors: np.ndarray) -> tu
     entry_ids = retriever.entry_ids
     position = {entry_id: k for k, entry_id in enumerate(entry_ids)}
     base = TrainingSet(retriever.vectors, retriever.row_entry_positions, np.ones(len(retriever.vectors), np.float32))
-    return cross_fit(base, vectors, [sorted(position[e] for e in q.acceptable) for q in queries],
-                     [q.fold_group for q in queries], entry_ids, retriever.embedder.name,
-                     fingerprint(queries, entry_ids))
+    classifier, held_out = cross_fit(base, vectors, [sorted(position[e] for e in q.acceptable) for q in queries],
+                                     [q.fold_group for q in queries], entry_ids, retriever.embedder.name,
+                                     fingerprint(queries, entry_ids))
+    classifier.index = retriever.manifest["content_hash"]
+    return classifier, held_out
+
+
+def is_current(classifier: EntryClassifier | None, retriever: Retriever, calibration: str) -> bool:
+    """Trained on these calibration questions and on the index's present texts (new example
+    questions or answers: retrained, even when the entries stay the same)."""
+    return (classifier is not None and classifier.fits(retriever.entry_ids, retriever.embedder.name, calibration)
+            and classifier.index == retriever.manifest["content_hash"])
 
 
 def build_classifier(index_dir: Path, shared: Path = SHARED_DATA) -> str:
@@ -39,7 +48,7 @@ def build_classifier(index_dir: Path, shared: Path = SHARED_DATA) -> str:
     wanted = fingerprint(queries, retriever.entry_ids)
     path = index_dir / CLASSIFIER_FILE_NAME
     current = EntryClassifier.load(path)
-    if current is not None and current.fits(retriever.entry_ids, retriever.embedder.name, wanted):
+    if is_current(current, retriever, wanted):
         return f"classifier: up to date ({wanted})"
     vectors = embed_cached([q.text for q in queries], index_dir, retriever.manifest["embedder"])
     classifier, _ = train(retriever, queries, vectors)

@@ -74,9 +74,10 @@ def test_cross_fitted_scores_come_from_models_that_did_not_see_the_query() -> No
 def test_save_and_load_keep_the_probabilities_and_what_the_model_fits(tmp_path: Path) -> None:
     vectors, labels = clusters(np.random.default_rng(3))
     model = train_softmax(TrainingSet(vectors, labels, np.ones(len(labels), np.float32)), 4)
-    classifier = EntryClassifier(ENTRIES, "e5", [model, model], "calibration-1")
+    classifier = EntryClassifier(ENTRIES, "e5", [model, model], "calibration-1", index="content-1")
     classifier.save(tmp_path / "c.npz")
     loaded = EntryClassifier.load(tmp_path / "c.npz")
+    assert loaded is not None and loaded.index == "content-1"
     np.testing.assert_allclose(loaded.probabilities(vectors), classifier.probabilities(vectors), rtol=1e-6)
     assert loaded.fits(ENTRIES, "e5", "calibration-1")
     assert not loaded.fits(ENTRIES[:2], "e5", "calibration-1")  # an entry added or removed: the scores decide
@@ -171,3 +172,19 @@ def test_the_real_knowledge_base_has_the_thresholds_it_was_calibrated_for(capsys
 
     assert main(["check"]) == 0
     assert "warning:" not in capsys.readouterr().out
+
+
+def test_new_example_questions_retrain_the_classifier(small_index) -> None:
+    from bot.knowledge.classifier_build import is_current
+
+    _, index_dir = small_index
+    retriever = Retriever(index_dir)
+    vectors, labels = clusters(np.random.default_rng(5))
+    model = train_softmax(TrainingSet(vectors, labels, np.ones(len(labels), np.float32)), 4)
+    trained = EntryClassifier(retriever.entry_ids, retriever.embedder.name, [model], "cal",
+                              index=retriever.manifest["content_hash"])
+    assert is_current(trained, retriever, "cal")
+    assert not is_current(trained, retriever, "other-calibration")
+    trained.index = "an-older-index"  # same entries, other texts: the build trains it again
+    assert not is_current(trained, retriever, "cal")
+    assert not is_current(None, retriever, "cal")
