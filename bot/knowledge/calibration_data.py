@@ -98,6 +98,15 @@ def load_real_questions(split: str, labels_dir: Path = EVAL, shared: Path = SHAR
     return queries
 
 
+def load_fresh(path: Path = EVAL / "fresh_heldout.jsonl") -> list[Query]:
+    """The fresh held-out questions (answerable and uncovered; personal cases go to a person, which the
+    chat-API evaluation measures), written without seeing the example questions, never tuned on."""
+    return [Query(row["text"], row["language"], frozenset([row["kb_id"]]) if row["kind"] == "answerable"
+                  else frozenset(), "paraphrase" if row["kind"] == "answerable" else "uncovered", "report",
+                  f"fresh-{n}")
+            for n, row in enumerate(read_jsonl(path)) if row["kind"] in ("answerable", "uncovered")]
+
+
 def calibration_queries(shared: Path = SHARED_DATA) -> list[Query]:
     """What the classifier is trained on and the thresholds are chosen on."""
     return [q for q in load_queries(shared=shared) if q.half == "calibrate"] + load_real_questions("train",

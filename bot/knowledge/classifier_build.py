@@ -2,8 +2,8 @@
 
 Deterministic: the same index and the same calibration questions give the same classifier, the
 one `decision.CALIBRATED` was chosen for (its `classifier_data` fingerprint). Kept until the
-index's texts (example questions, answers), the embedder or the calibration questions change. Without ../shared/data it is not
-built and retrieval decides by the scores alone.
+index's texts (example questions, answers), the embedder or the calibration questions change.
+Without ../shared/data it is not built and retrieval decides by the scores alone.
 """
 
 from __future__ import annotations

@@ -18,15 +18,17 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.knowledge.calibration_data import fingerprint, load_queries, load_real_questions
+from bot.knowledge.calibration_data import fingerprint, load_fresh, load_queries, load_real_questions
+from bot.knowledge.loader import load
 from bot.knowledge.retrieval import Retriever
 from bot.paths import BUILD, KB_INDEX, ROOT
 from bot.tools.kb_eval.calibrate import MAX_WRONG_WITH_CLASSIFIER, calibrate, calibrate_classifier
-from bot.tools.kb_eval.report import markdown
+from bot.tools.kb_eval.report import chart, markdown
 from bot.tools.kb_eval.scoring import (
     MAX_OOS_ANSWERED,
     MAX_WRONG,
     per_language,
+    per_topic,
     score,
     summarise,
     with_classifier,
@@ -44,11 +46,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     retriever = Retriever(args.index_dir)
+    kb = load(ROOT / "knowledge_base", ROOT / "knowledge_base" / "site" / "musterstadt.yml")
+    topics: dict[str, str] = {entry.id: entry.topic for entry in kb.entries.values()}
     started = time.perf_counter()
     scored = score(retriever, load_queries())
     real_train = score(retriever, load_real_questions("train"))
     real = score(retriever, load_real_questions("dev"))
-    print(f"scored {len(scored) + len(real_train) + len(real)} queries in {time.perf_counter() - started:.1f} s")
+    fresh = score(retriever, load_fresh())
+    print(f"scored {len(scored) + len(real_train) + len(real) + len(fresh)} queries in "
+          f"{time.perf_counter() - started:.1f} s")
     calibration = [s for s in scored if s.query.half == "calibrate"] + real_train
     thresholds, classifier = retriever.thresholds, retriever.classifier
     OUT.mkdir(parents=True, exist_ok=True)
@@ -65,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     held_out_plain, real_plain = [s for s in scored if s.query.half == "report"], real
     scores_only = replace(thresholds, classifier=None)  # with the plain items: the fallback rule
     scored, real = with_classifier(scored, classifier), with_classifier(real, classifier)
+    fresh = with_classifier(fresh, classifier)
     held_out = [s for s in scored if s.query.half == "report"]
     if args.calibrate:
         (OUT / "calibration.json").write_text(json.dumps({
@@ -73,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             "chosen": asdict(thresholds),
             "on_calibration_queries": {"scores_only": fitted, "with_classifier_cross_fitted": fitted_classifier},
             "on_held_out": {"dev_set": summarise(held_out, thresholds), "real_questions": summarise(real, thresholds),
+                            "fresh": summarise(fresh, thresholds),
                             "scores_only": {"dev_set": summarise(held_out_plain, scores_only),
                                             "real_questions": summarise(real_plain, scores_only)}}},
             indent=2))
@@ -87,9 +95,14 @@ def main(argv: list[str] | None = None) -> int:
         "per_language_held_out": per_language(held_out, thresholds),
         "real_questions": {"source": "OMoS-QA dev (Kleinle et al. 2024, CC BY 4.0), eval/omos_dev_labels.jsonl",
                            "all": summarise(real, thresholds), "per_language": per_language(real, thresholds)},
+        "fresh": {"source": "eval/fresh_heldout.jsonl (written for issue 18 without seeing the example questions)",
+                  "all": summarise(fresh, thresholds), "per_language": per_language(fresh, thresholds)},
+        "per_topic": {name: per_topic(items, thresholds, topics)
+                      for name, items in (("paraphrases", held_out), ("real_questions", real), ("fresh", fresh))},
         "latency_ms": {p: float(np.percentile(latencies, q)) for p, q in (("p50", 50), ("p95", 95), ("p99", 99))},
         "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+    (OUT / "eval.svg").write_text(chart(report), encoding="utf-8")
     save_report(OUT, "eval", report, markdown(report))
     return 0
 

@@ -1,6 +1,51 @@
-"""The evaluation report for people (Markdown beside the JSON in reports/kb/)."""
+"""The evaluation report for people (Markdown beside the JSON in reports/kb/, and a chart)."""
 
 from __future__ import annotations
+
+from bot.tools.chat_eval_report import svg_chart
+
+HELD_OUT_SETS = (("paraphrases", "per_language_held_out", "Written paraphrases (held-out half)"),
+                 ("real_questions", None, "Real questions (OMoS-QA dev)"),
+                 ("fresh", None, "Fresh held-out questions"))
+
+
+def one_tap(row: dict) -> float | None:
+    """Answered right, or a clarification whose two options include the right entry."""
+    if row["answered_correctly"] is None:
+        return None
+    return row["answered_correctly"] + (row["clarify_with_right_option"] or 0.0)
+
+
+def chart(report: dict) -> str:
+    """Per language, on the fresh held-out questions: direct right, within one tap, wrong."""
+    return svg_chart({language: {"direct": row["answered_correctly"], "one_tap": one_tap(row),
+                                 "wrong": row["wrong_answer_rate"]}
+                      for language, row in report["fresh"]["per_language"].items()})
+
+
+def _summary_table(rows: dict[str, dict]) -> list[str]:
+    lines = ["| | questions | top-1 | direct, right | within one tap | wrong answers | clarify | to a person |"
+             " uncovered answered |", "|---|---|---|---|---|---|---|---|---|"]
+    for key, row in rows.items():
+        lines.append(f"| {key} | {row['paraphrases']} | {_pct(row['top1_accuracy'])} | "
+                     f"{_pct(row['answered_correctly'])} | {_pct(one_tap(row))} | {_pct(row['wrong_answer_rate'])} | "
+                     f"{_pct(row['clarify_rate'])} | {_pct(row['handoff_rate'])} | {_pct(row['uncovered_answered'])} |")
+    return lines
+
+
+def fresh_and_topics(report: dict) -> list[str]:
+    fresh = report["fresh"]
+    lines = ["", "## Fresh held-out questions (12 languages)", "",
+             f"`{fresh['source']}`: 36 answerable and 6 uncovered questions per language, written by someone who "
+             "had not seen the entries' example questions, never used to choose anything. Personal cases of the "
+             "same file go to a person; `make eval-chat` measures them through the chat API "
+             "(reports/quality/).", "", "![direct, one tap and wrong per language](eval.svg)", ""]
+    lines += _summary_table({**fresh["per_language"], "**all**": fresh["all"]})
+    for name, title in (("paraphrases", "written paraphrases"), ("real_questions", "real questions (OMoS-QA)"),
+                        ("fresh", "fresh questions")):
+        lines += ["", f"## Per topic: {title}", ""]
+        lines += _summary_table(report["per_topic"][name])
+    return lines
 
 
 def _pct(value: float | None) -> str:
@@ -60,6 +105,7 @@ def markdown(report: dict) -> str:
         lines.append(f"| {language} | {_pct(row['top1_accuracy'])} | {_pct(row['answered_correctly'])} | "
                      f"{_pct(row['wrong_answer_rate'])} | "
                      f"{_pct(row['clarify_rate'])} | {_pct(row['handoff_rate'])} | {_pct(row['uncovered_answered'])} |")
+    lines += fresh_and_topics(report)
     lines += ["", "top-1, answered right, clarify and handoff are shares of the answerable questions; wrong answers "
               "are answers with an entry not among the labelled ones, over all questions; unanswerable "
               "answered is the share of questions without an entry that got an answer anyway.", "",

@@ -142,3 +142,12 @@ def per_language(items: list[Scored], thresholds: Thresholds) -> dict[str, dict]
     for item in items:
         groups[item.query.language].append(item)
     return {language: summarise(group, thresholds) for language, group in sorted(groups.items())}
+
+
+def per_topic(items: list[Scored], thresholds: Thresholds, topics: dict[str, str]) -> dict[str, dict]:
+    """By the topic of the entry that answers each question (questions no entry answers are left out)."""
+    groups: dict[str, list[Scored]] = defaultdict(list)
+    for item in items:
+        if item.query.acceptable:
+            groups[topics[min(item.query.acceptable)]].append(item)
+    return {topic: summarise(group, thresholds) for topic, group in sorted(groups.items())}
