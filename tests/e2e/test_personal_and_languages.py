@@ -53,7 +53,7 @@ def test_an_unsupported_language_gets_english_a_line_and_a_person(gateway: httpx
 
 
 def test_kurmanji_is_not_answered_in_french(gateway: httpx.Client) -> None:
-    replies = [r for r in Person(gateway).says("Silav, ez dixwazim qursa zimanê almanî bikim, çawa ez dikarim qeyd bibim?")
-               if r["role"] != "person"]
+    kurmanji = "Silav, ez dixwazim qursa zimanê almanî bikim, çawa ez dikarim qeyd bibim?"
+    replies = [r for r in Person(gateway).says(kurmanji) if r["role"] != "person"]
     assert {r["language"] for r in replies} == {"en"}
     assert i18n.text("unsupported_language", "en").split("{")[0] in replies[0]["text"] + replies[1]["text"]
