@@ -28,7 +28,8 @@ _LINGUA_NAMES = {
 # `_UNSUPPORTED_LETTERS` and `_KURMANJI_WORDS` catch them.
 _WIDE_LANGUAGES = ("pt", "nl", "sq", "sr", "bs", "hr", "bg", "el", "hu", "cs", "sk", "sl", "mk", "so", "sw",
                    "vi", "zh", "hi", "ur", "ko", "ja", "ka", "hy", "az", "he", "tl", "id", "da", "sv")
-UNSUPPORTED_MIN_CONFIDENCE = 0.7
+UNSUPPORTED_MIN_CONFIDENCE = 0.7  # all unsupported languages together
+UNSUPPORTED_MIN_TOP = 0.5  # the likeliest of them
 UNSUPPORTED_MIN_WORDS = 3
 _UNSUPPORTED_LETTERS = (  # checked before the supported scripts: these letters never occur in ar/fa
     ("ps", "Pashto", set("ټډړږښګڼېۍځڅ")),
@@ -77,6 +78,22 @@ _LEXICON: dict[str, set[str]] = {
     "it": {"ciao", "buongiorno", "buonasera", "grazie", "grazie mille", "sì", "arrivederci", "per favore",
            "no grazie", "salve", "prego"},
 }
+# German words of the German system that people keep in any language ("Où faire la Gewerbeanmeldung ?",
+# "Ce e Fiktionsbescheinigung?"): they pull lingua towards German, so they are left out before it
+# decides whenever at least two other words remain.
+_GERMAN_TERM_STEMS = (
+    "ausländerbeh", "auslaenderbeh", "aufenthalt", "niederlassung", "anmeld", "abmeld", "bürgeramt", "bürgerbüro",
+    "bürgergeld", "jobcenter", "kindergeld", "elterngeld", "fiktionsbesch", "duldung", "chancenkarte", "anerkennung",
+    "anpassungslehrgang", "kenntnisprüfung", "integrationskurs", "zertifikat", "gewerbe", "versicherung",
+    "umweltplakette", "sperrmüll", "deutschlandticket", "musterstadt", "wohnungsgeber", "steuer", "krankenkasse",
+    "mietvertrag", "kaution", "wohngeld", "wohnberechtigung", "rundfunk", "ausreise", "abschiebung", "ablehnung",
+    "bescheid", "widerspruch", "aktenzeichen", "erwerbstätig", "gestattet", "sozialversicherung", "arbeitsagentur",
+    "familiennachzug", "einbürgerung", "ausbildung", "jugendamt", "beratungsstelle", "personalausweis", "reisepass",
+    "gesundheitskarte", "hausarzt", "kindergarten", "schulamt", "standesamt", "meldebescheinigung", "blaue",
+    "sprachkurs", "berufssprachkurs", "haftpflicht", "minijob", "schufa", "kündigung", "arbeitsvertrag",
+)
+_GERMAN_TERMS = frozenset({"kita", "amt", "eat", "zab", "bamf", "wbs", "ice", "tafel", "karte", "eu", "termin",
+                           "agentur", "für", "arbeit"})
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 
 
@@ -92,6 +109,10 @@ class Detection:
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
+
+
+def _is_german_term(word: str) -> bool:
+    return word in _GERMAN_TERMS or any(stem in word for stem in _GERMAN_TERM_STEMS)
 
 
 class LanguageDetector:
@@ -131,6 +152,9 @@ class LanguageDetector:
         words = [w.lower() for w in _WORD.findall(text)]
         if not words:
             return Detection(None, 0.0, "none", False)
+        own = [w for w in words if not _is_german_term(w)]
+        if len(own) >= 2 and len(own) < len(words):  # decide on the person's own words
+            text, words = " ".join(own), own
         foreign = self._unsupported(text, words)
         if foreign is not None:
             return Detection(None, 0.0, "unsupported", False, len(words), *foreign)
@@ -166,10 +190,14 @@ class LanguageDetector:
         if len(words) < UNSUPPORTED_MIN_WORDS:
             return None
         values = self._wide.compute_language_confidence_values(text)
-        if not values or values[0].value < UNSUPPORTED_MIN_CONFIDENCE:
+        if not values:
             return None
         code = values[0].language.iso_code_639_1.name.lower()
-        return None if code in self.languages else (code, values[0].language.name.title())
+        # Croatian, Bosnian and Serbian share their confidence: count all languages we do not support
+        foreign = sum(v.value for v in values if v.language.iso_code_639_1.name.lower() not in self.languages)
+        if code in self.languages or foreign < UNSUPPORTED_MIN_CONFIDENCE or values[0].value < UNSUPPORTED_MIN_TOP:
+            return None
+        return code, values[0].language.name.title()
 
     def _by_distinct_letters(self, text: str) -> str | None:
         letters = set(text.lower())

@@ -107,3 +107,34 @@ def test_a_new_conversation_in_an_unsupported_language_is_answered_in_english(de
     detection = detector.detect("Olá, como posso registar a minha morada na cidade?").as_dict()
     assert choose_language(None, detection) == "en"
     assert choose_language("fr", detection) == "fr"  # a language the person has read so far stays
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("Je suis kiné et on me propose soit un Anpassungslehrgang soit une Kenntnisprüfung, que choisir ?", "fr"),
+    ("What do I need for permanent residence (Niederlassungserlaubnis)? I've been here 4 years", "en"),
+    ("Ce e Fiktionsbescheinigung și cât timp e valabilă?", "ro"),
+    ("Sono svizzero e voglio vivere a Musterstadt. Basta l'Anmeldung o devo andare all'Ausländerbehörde?", "it"),
+    ("¿Es obligatorio tener un seguro de responsabilidad civil (Haftpflichtversicherung)?", "es"),
+])
+def test_german_terms_in_another_language_do_not_make_it_german(detector: LanguageDetector, text: str,
+                                                               code: str) -> None:
+    detection = detector.detect(text)
+    assert (detection.code, detection.reliable) == (code, True)
+
+
+def test_german_terms_alone_are_still_german(detector: LanguageDetector) -> None:
+    assert detector.detect("Anmeldung Termin").code == "de"
+    assert detector.detect("Wo ist die Ausländerbehörde in Musterstadt?").code == "de"
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("Gdje mogu prijaviti svoju adresu nakon selidbe u grad?", "hr"),
+    ("Как мога да си намеря квартира в града?", "bg"),  # Bulgarian, not Russian
+])
+def test_related_languages_we_do_not_support_are_named(detector: LanguageDetector, text: str, code: str) -> None:
+    assert detector.detect(text).unsupported == code
+
+
+def test_polish_is_not_mistaken_for_a_neighbour(detector: LanguageDetector) -> None:
+    detection = detector.detect("Ile wynosi podatek od psa w Musterstadt?")
+    assert detection.unsupported is None
