@@ -61,6 +61,9 @@ async def test_only_admins_manage_staff_and_see_the_counts(client, accounts) -> 
     csrf = await login(client, "chef")
     admin = await client.get("/inbox/admin", headers=HTML)
     assert admin.status_code == 200 and "Arabisch (العربية)" in admin.text
+    # the review state of the translations: per language, and per entry and language
+    assert "Übersetzungen der Wissensdatenbank" in admin.text and 'id="review-entries"' in admin.text
+    assert "Rumänisch (Română)" in admin.text and "Entwurf" in admin.text
     created = await client.post("/inbox/admin/users", data={"csrf_token": csrf, "username": "dana",
                                                             "display_name": "Dana", "password": "long-enough-1",
                                                             "role": "agent", "office": "welcome_center"})
