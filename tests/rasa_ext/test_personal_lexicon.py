@@ -9,6 +9,7 @@ import yaml
 from bot.languages import SUPPORTED_LANGUAGES
 from bot.rasa_ext.personal import CATEGORIES, TERMS_DIR, personal_lexicon
 from bot.rasa_ext.phrases import PhraseLexicon
+from tests.rasa_ext.phrase_cases import phrase_cases
 
 CASES = Path(__file__).with_name("personal_cases")
 
@@ -19,8 +20,7 @@ def lexicon() -> PhraseLexicon:
 
 
 def cases(kind: str) -> list[tuple[str, dict]]:
-    return [(path.stem, case) for path in sorted(CASES.glob("*.yml"))
-            for case in yaml.safe_load(path.read_text(encoding="utf-8"))[kind]]
+    return phrase_cases(CASES, kind)
 
 
 @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
