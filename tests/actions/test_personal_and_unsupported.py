@@ -80,3 +80,20 @@ async def test_an_unsupported_language_gets_english_one_line_and_a_person(dispat
     await ActionHandoffToStaff(services).run(dispatcher, tracker, {})
     assert envelopes(dispatcher)[-1]["handoff"]["facts"]["detected_language"] == "Portuguese (pt)"
     assert not any("Fully supported" in p.get("envelope", {}).get("text", "") for p in envelopes(dispatcher))
+
+
+async def test_a_clarification_whose_likelier_entry_needs_a_person_hands_off(dispatcher, services) -> None:
+    loaded = services.knowledge.wait()
+
+    def doubtful_personal(question: str) -> bool:
+        decision = loaded.retriever.decide(question)
+        return (decision.action == "clarify" and services.personal.match(question) is None
+                and loaded.kb.entries[decision.candidates[0].entry_id].handoff == "always")
+    question = next(q for q in ("Ich habe eine Frage zu meinem Antrag", "Frage zu meinem Antrag bei der Behörde",
+                                "question about my application", "Antrag Frage", "my file at the office")
+                    if doubtful_personal(q))
+    await ActionAnswerQuestion(services).run(dispatcher, make_tracker(question, "ask_question", slot_language="de"),
+                                             {})
+    sent = envelopes(dispatcher)
+    assert sent[-1]["handoff"]["reason"] == "personal_case"
+    assert [p["envelope"]["kind"] for p in sent[:-1]] == ["info", "answer"]  # no clarification
