@@ -35,6 +35,9 @@ def clarify_envelope(kb: KnowledgeBase, decision: Decision, language: str) -> En
 
 
 FREE_MOVEMENT_ENTRY = "eu-free-movement"
+# a clarification's likelier entry that always needs a person hands off only when it is this likely
+# (a fishing licence whose far-fetched best guess is the asylum entry is not an asylum case)
+LIKELY = 0.3
 
 
 def referral_envelope(kb: KnowledgeBase, entry: Entry, language: str, *, responsible: str | None = None,
@@ -158,7 +161,7 @@ class ActionAnswerQuestion(KnowledgeReply):
             best = kb.entries[top.entry_id] if top and decision.action == "answer" else None
             reading = answer_envelope(best, language, top.score) if best and top else None
             # two entries compete and the likelier one always needs a person: when in doubt, a person
-            always = (decision.action == "clarify" and top is not None
+            always = (decision.action == "clarify" and top is not None and (top.probability or 0.0) >= LIKELY
                       and kb.entries[top.entry_id].handoff == "always")
             if always and top is not None:
                 reading = answer_envelope(kb.entries[top.entry_id], language, top.score)
