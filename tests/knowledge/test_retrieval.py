@@ -1,6 +1,11 @@
+import numpy as np
+
+from bot.knowledge.decision import CALIBRATED
 from bot.knowledge.index import build_index
 from bot.knowledge.loader import check
 from bot.knowledge.retrieval import Candidate, Retriever, Thresholds, decide
+from bot.languages import SUPPORTED_LANGUAGES
+from bot.paths import ROOT
 
 T = Thresholds(answer=0.9, margin=0.02, clarify=0.8)
 
@@ -62,3 +67,30 @@ def test_the_evaluation_applies_the_same_decision_rule_as_retrieval() -> None:
     for i in range(500):
         action = decide([Candidate("a", float(top1[i])), Candidate("b", float(top2[i]))], T).action
         assert action == ("answer" if answered[i] else "clarify" if clarified[i] else "handoff"), (top1[i], top2[i])
+
+
+def test_the_fresh_held_out_set_is_labelled_with_real_entries_and_leaves_personal_cases_out() -> None:
+    from bot.knowledge.calibration_data import load_fresh, read_jsonl
+    from bot.knowledge.loader import load
+
+    kb = load(ROOT / "knowledge_base", ROOT / "knowledge_base" / "site" / "musterstadt.yml")
+    queries = load_fresh()
+    rows = read_jsonl(ROOT / "eval" / "fresh_heldout.jsonl")
+    assert len(queries) == sum(row["kind"] != "personal" for row in rows)
+    assert {q.language for q in queries} == set(SUPPORTED_LANGUAGES)
+    assert all(q.acceptable <= set(kb.entries) and q.half == "report" for q in queries)
+    assert {q.source for q in queries} == {"paraphrase", "uncovered"}
+
+
+def test_per_topic_groups_by_the_answering_entry_and_leaves_uncovered_questions_out() -> None:
+    from bot.knowledge.calibration_data import Query
+    from bot.tools.kb_eval.scoring import Scored, per_topic
+
+    entry_ids = ["a", "b"]
+
+    def scored(acceptable: set[str]) -> Scored:
+        return Scored(Query("q", "de", frozenset(acceptable), "paraphrase" if acceptable else "uncovered", "report"),
+                      np.zeros(2), np.array([0.9, 0.5]), np.array([0.9, 0.5]), entry_ids, 0.0)
+    topics = per_topic([scored({"a"}), scored({"b"}), scored(set())], CALIBRATED, {"a": "housing", "b": "work"})
+    assert set(topics) == {"housing", "work"}
+    assert topics["housing"]["top1_accuracy"] == 1.0 and topics["work"]["top1_accuracy"] == 0.0
