@@ -27,7 +27,7 @@ def _nlu_examples(language: str, file: str) -> list[str]:
 
 
 def message_mix(seed: int = 7) -> dict[str, list[str]]:
-    """Realistic texts in the 8 languages: questions (the dev set's paraphrases), small talk,
+    """Realistic texts in the supported languages: questions (the dev set's paraphrases), small talk,
     requests for a person and off-topic messages (the NLU data)."""
     questions = [json.loads(line)["text"] for line in (ROOT / "eval" / "kb_dev.jsonl").read_text().splitlines()
                  if line.strip() and json.loads(line)["kb_id"]]

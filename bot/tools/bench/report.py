@@ -206,7 +206,7 @@ def write_report(report: dict, docs: Path) -> None:
         "Reproduce: `make bench` (about 15 minutes; `make bench ARGS=--quick` for a smoke run, "
         "`make eval` for the quality part only). Raw numbers: `reports/bench/bench.json`.", "",
         "## Latency and throughput", "",
-        "Simulated conversations of 5 messages through the public chat API. The mix, in the 8 languages:",
+        "Simulated conversations of 5 messages through the public chat API. The mix, in the 12 supported languages:",
         "60% questions (paraphrases from `eval/kb_dev.jsonl`), 25% small talk, 10% requests for a person (after "
         "which the conversation waits for staff) and 5% off-topic.",
         "The same texts went to bare Rasa in two ways:",
