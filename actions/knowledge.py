@@ -10,7 +10,15 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.facts import Case, profession_labels
-from actions.replies import CLARIFY_SLOT, LAST_ANSWER_SLOT, OUT_OF_SCOPE_SLOT, ReplyAction, handoff, send
+from actions.replies import (
+    CLARIFY_SLOT,
+    LAST_ANSWER_SLOT,
+    OUT_OF_SCOPE_SLOT,
+    ReplyAction,
+    handoff,
+    send,
+    simple,
+)
 from bot import i18n
 from bot.conversations.messages import HUMAN_PAYLOAD, Button, Envelope, person_button
 from bot.knowledge.answers import answer_envelope
@@ -79,6 +87,18 @@ def ambiguity(case: Case, entry: Entry) -> tuple[str, list[str]] | None:
     if entry.topic == "recognition" and case.profession and "|" in case.profession:
         return "profession", case.profession.split("|")
     return None
+
+
+SMALL_TALK_INTENTS = frozenset({"greet", "thank", "goodbye", "affirm", "deny", "bot_challenge"})
+
+
+def greeting_more_likely(tracker: Tracker) -> bool:
+    """The NLU was unsure (nlu_fallback) and its likeliest real intent is a greeting or other small talk."""
+    message = tracker.latest_message
+    if (message.get("intent") or {}).get("name") != "nlu_fallback":
+        return False
+    ranked = [r.get("name") for r in message.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+    return bool(ranked) and ranked[0] in SMALL_TALK_INTENTS
 
 
 def chosen_entry(tracker: Tracker) -> str | None:
@@ -172,6 +192,11 @@ class ActionAnswerQuestion(KnowledgeReply):
             if decision.action == "clarify" and not tracker.get_slot(CLARIFY_SLOT):
                 send(dispatcher, clarify_envelope(kb, decision, language))
                 return [SlotSet(CLARIFY_SLOT, True)]
+            if decision.action == "handoff" and greeting_more_likely(tracker):
+                # "Hello, I am a nurse from India.": the NLU was unsure, nothing fits, and it reads as a
+                # greeting: ask what they would like to know (the person button stays on offer)
+                send(dispatcher, simple("smalltalk", "ask_anything", language, buttons=[person_button(language)]))
+                return [SlotSet(CLARIFY_SLOT, False)]
             if decision.action != "answer" or top is None:  # nothing fits, or a second guess in a row: a person
                 return [SlotSet(CLARIFY_SLOT, False),
                         *handoff(dispatcher, language, reason="no_answer", urgent=urgent,

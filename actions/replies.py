@@ -108,6 +108,7 @@ class ReplyAction(Action, ABC):
         if notice is not None:
             send(dispatcher, notice[0])
             introduced.append(SlotSet(UNSUPPORTED_LANGUAGE_SLOT, notice[1]))
+            tracker.slots[UNSUPPORTED_LANGUAGE_SLOT] = notice[1]  # a handoff in this very turn names it too
         personal = self.personal_case(dispatcher, tracker, language) if self.personal_case_first else None
         events = personal if personal is not None else await self.reply(dispatcher, tracker, language)
         if first_contact and not self.introduce_first:

@@ -28,6 +28,7 @@ _LINGUA_NAMES = {
 # `_UNSUPPORTED_LETTERS` and `_KURMANJI_WORDS` catch them.
 _WIDE_LANGUAGES = ("pt", "nl", "sq", "sr", "bs", "hr", "bg", "el", "hu", "cs", "sk", "sl", "mk", "so", "sw",
                    "vi", "zh", "hi", "ur", "ko", "ja", "ka", "hy", "az", "he", "tl", "id", "da", "sv")
+CLEAR_LEAD_MIN_WORDS, CLEAR_LEAD_MIN_CONFIDENCE = 4, 0.35
 UNSUPPORTED_MIN_CONFIDENCE = 0.7  # all unsupported languages together
 UNSUPPORTED_MIN_TOP = 0.5  # the likeliest of them
 UNSUPPORTED_MIN_WORDS = 3
@@ -175,8 +176,13 @@ class LanguageDetector:
         best = values[0]
         code = self._from_lingua[best.language]
         confidence = round(float(best.value), 3)
-        # a single word is a weak signal even when lingua is sure of itself
-        reliable = confidence >= self.min_confidence and (len(words) > 1 or confidence >= 0.9)
+        runner_up = float(values[1].value) if len(values) > 1 else 0.0
+        # a single word is a weak signal even when lingua is sure of itself; with 12 languages a clear
+        # English sentence can score 0.46 (Spanish and Italian take a share), so a sentence of several
+        # words whose language leads the next one twice over counts too
+        reliable = ((confidence >= self.min_confidence and (len(words) > 1 or confidence >= 0.9))
+                    or (len(words) >= CLEAR_LEAD_MIN_WORDS and confidence >= CLEAR_LEAD_MIN_CONFIDENCE
+                        and confidence >= 2 * runner_up))
         return Detection(code, confidence, "lingua", reliable, n)
 
     def _unsupported(self, text: str, words: list[str]) -> tuple[str, str] | None:

@@ -97,3 +97,24 @@ async def test_a_clarification_whose_likelier_entry_needs_a_person_hands_off(dis
     sent = envelopes(dispatcher)
     assert sent[-1]["handoff"]["reason"] == "personal_case"
     assert [p["envelope"]["kind"] for p in sent[:-1]] == ["info", "answer"]  # no clarification
+
+
+async def test_an_unsure_greeting_that_nothing_answers_asks_what_they_want(dispatcher, services) -> None:
+    tracker = make_tracker("Hello, I am a nurse from India.", "nlu_fallback", slot_language="en")
+    tracker.latest_message["intent_ranking"] = [{"name": "nlu_fallback", "confidence": 0.5},
+                                                {"name": "greet", "confidence": 0.27},
+                                                {"name": "ask_question", "confidence": 0.26}]
+    assert services.knowledge.wait().retriever.decide(tracker.latest_message["text"]).action == "handoff"
+    await ActionAnswerQuestion(services).run(dispatcher, tracker, {})
+    [reply] = envelopes(dispatcher)
+    assert reply["envelope"]["kind"] == "smalltalk" and reply["envelope"]["buttons"][0]["payload"] == "/request_human"
+    dispatcher.messages.clear()  # the same words read as a question that nothing answers: a person
+    tracker.latest_message["intent_ranking"][1]["name"] = "ask_question"
+    await ActionAnswerQuestion(services).run(dispatcher, tracker, {})
+    assert envelopes(dispatcher)[-1]["handoff"]["reason"] == "no_answer"
+
+
+async def test_a_handoff_in_the_first_turn_names_the_unsupported_language(dispatcher, services) -> None:
+    tracker = make_tracker("Olá, quero falar com uma pessoa", "request_human", language=PORTUGUESE, greeted=False)
+    await ActionHandoffToStaff(services).run(dispatcher, tracker, {})
+    assert envelopes(dispatcher)[-1]["handoff"]["facts"]["detected_language"] == "Portuguese (pt)"

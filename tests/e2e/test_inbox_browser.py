@@ -86,7 +86,7 @@ def test_new_handoff_appears_live_is_claimed_and_answered_with_a_kb_entry(
     envelope = history["messages"][-1]
     assert (envelope["role"], envelope["kind"], envelope["language"], envelope["kb_id"]) == (
         "staff", "answer", "ar", entry.id)
-    assert envelope["text"] == entry.answers["ar"]
+    assert envelope["text"].startswith(entry.answers["ar"])  # a draft translation ends with one line saying so
 
     # while staff handle it, the person writing again shows up in the open ticket without a reload
     person.says("شكرا جزيلا")

@@ -47,8 +47,11 @@ def test_an_unsupported_language_gets_english_a_line_and_a_person(gateway: httpx
     notice = next(r for r in replies if "Fully supported languages" in r["text"])
     assert all(name in notice["text"] for name in ("Deutsch", "Español", "Polski", "Română", "Italiano"))
     assert any(b["payload"] == "/request_human" for b in notice["buttons"])
-    assert any(r["kind"] in ("answer", "clarify") for r in replies)  # the question is still answered
-    handoff = next(r for r in person.presses("/request_human") if r["kind"] == "handoff")
+    # the question is still answered, or goes to a person when nothing fits
+    handoff = next((r for r in replies if r["kind"] == "handoff"), None)
+    if handoff is None:
+        assert any(r["kind"] in ("answer", "clarify") for r in replies)
+        handoff = next(r for r in person.presses("/request_human") if r["kind"] == "handoff")
     assert ticket_of(gateway, stack, handoff["ticket"])["facts"]["detected_language"] == "Portuguese (pt)"
 
 

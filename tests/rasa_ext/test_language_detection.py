@@ -138,3 +138,16 @@ def test_related_languages_we_do_not_support_are_named(detector: LanguageDetecto
 def test_polish_is_not_mistaken_for_a_neighbour(detector: LanguageDetector) -> None:
     detection = detector.detect("Ile wynosi podatek od psa w Musterstadt?")
     assert detection.unsupported is None
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("Hello, I am a nurse from India.", "en"),  # 0.46 English, 0.14 Spanish, 0.14 Italian among 12
+    ("How do I register my flat?", "en"),
+])
+def test_a_clear_lead_among_twelve_languages_is_reliable(detector: LanguageDetector, text: str, code: str) -> None:
+    detection = detector.detect(text)
+    assert (detection.code, detection.reliable) == (code, True)
+
+
+def test_two_close_languages_are_not_reliable(detector: LanguageDetector) -> None:
+    assert not detector.detect("La patente italiana vale in Germania o devo convertirla?").reliable
