@@ -20,7 +20,7 @@ from bot.knowledge.index import build_index
 from bot.knowledge.loader import KnowledgeBase, KnowledgeBaseError, load, load_countries, load_site
 from bot.knowledge.retrieval import Retriever
 from bot.knowledge.schema import Country, Site
-from bot.paths import KB_INDEX, ROOT
+from bot.paths import KB_INDEX, KNOWLEDGE_BASE, ROOT, SITE_FILE
 from bot.rasa_ext.personal import personal_lexicon
 from bot.rasa_ext.phrases import PhraseLexicon
 
@@ -30,8 +30,8 @@ logger = logging.getLogger(__name__)
 class ActionSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=ROOT / ".env", env_file_encoding="utf-8", extra="ignore")
 
-    knowledge_dir: Path = ROOT / "knowledge_base"
-    site_file: Path = ROOT / "knowledge_base" / "site" / "musterstadt.yml"
+    knowledge_dir: Path = KNOWLEDGE_BASE
+    site_file: Path = SITE_FILE
     kb_index_dir: Path = KB_INDEX
     kb_embedder: str = DEFAULT_EMBEDDER
     action_server_port: int = 5055

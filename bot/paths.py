@@ -14,6 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 VAR = ROOT / "var"
 BUILD = ROOT / "build"
 MODELS = BUILD / "models"
+KNOWLEDGE_BASE = ROOT / "knowledge_base"  # the curated entries
+SITE_FILE = KNOWLEDGE_BASE / "site" / "musterstadt.yml"  # the city's offices, partners and settings
 KB_INDEX = Path(os.environ.get("KB_INDEX_DIR", BUILD / "kb_index"))
 TEST_ARTIFACTS = BUILD / "test-artifacts"
 # CLINC150, xSID, OMoS-QA: retrieval's calibration and evaluation data (see its README)

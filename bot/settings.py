@@ -11,7 +11,7 @@ from limits import parse_many
 from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.paths import ROOT
+from bot.paths import KNOWLEDGE_BASE, ROOT, SITE_FILE
 
 PLACEHOLDER = "change-me"
 TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -54,8 +54,8 @@ class Settings(BaseSettings):
     # origins of the city's web pages that embed the widget (CORS for the chat API); the gateway's
     # own demo page needs nothing here. JSON list in the environment: WIDGET_ORIGINS='["https://x.de"]'
     widget_origins: list[str] = []
-    knowledge_dir: Path = ROOT / "knowledge_base"
-    site_file: Path = ROOT / "knowledge_base" / "site" / "musterstadt.yml"
+    knowledge_dir: Path = KNOWLEDGE_BASE
+    site_file: Path = SITE_FILE
 
     # Telegram (README "Connect Telegram"): off without a token
     telegram_bot_token: SecretStr | None = None

@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.knowledge.calibration_data import CalibrationDataMissing, calibration_queries, fingerprint
 from bot.knowledge.decision import CALIBRATED
 from bot.knowledge.loader import check
-from bot.paths import KB_INDEX, ROOT, SHARED_DATA
+from bot.paths import KB_INDEX, KNOWLEDGE_BASE, SHARED_DATA, SITE_FILE
 
 
 def calibration_warning(entry_ids: list[str], shared: Path) -> str | None:
@@ -28,8 +28,8 @@ def calibration_warning(entry_ids: list[str], shared: Path) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.knowledge")
     parser.add_argument("command", choices=["check", "build"])
-    parser.add_argument("--root", type=Path, default=ROOT / "knowledge_base")
-    parser.add_argument("--site", type=Path, default=ROOT / "knowledge_base" / "site" / "musterstadt.yml")
+    parser.add_argument("--root", type=Path, default=KNOWLEDGE_BASE)
+    parser.add_argument("--site", type=Path, default=SITE_FILE)
     parser.add_argument("--index-dir", type=Path, default=KB_INDEX)
     parser.add_argument("--shared", type=Path, default=SHARED_DATA, help="CLINC150, xSID and OMoS-QA")
     args = parser.parse_args(argv)

@@ -28,7 +28,7 @@ import httpx
 from bot.knowledge.calibration_data import EVAL, read_jsonl
 from bot.knowledge.loader import load
 from bot.languages import SUPPORTED_LANGUAGES, UNSUPPORTED_FALLBACK
-from bot.paths import ROOT
+from bot.paths import KNOWLEDGE_BASE, ROOT, SITE_FILE
 from bot.tools.chat_eval_report import markdown, svg_chart
 from bot.tools.reports import save_report
 
@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=Path, nargs="+", default=[FRESH, UNSUPPORTED])
     args = parser.parse_args(argv)
     rows = [row for path in args.questions for row in read_jsonl(path)]
-    kb = load(ROOT / "knowledge_base", ROOT / "knowledge_base" / "site" / "musterstadt.yml")
+    kb = load(KNOWLEDGE_BASE, SITE_FILE)
     topics: dict[str, str] = {entry.id: entry.topic for entry in kb.entries.values()}
     if args.url:
         items = asyncio.run(run(args.url, rows, topics))

@@ -32,9 +32,8 @@ from bot.conversations.models import Conversation, Message, Ticket, utcnow
 from bot.conversations.states import TicketStatus, Transition
 from bot.knowledge.loader import load_site
 from bot.knowledge.schema import InboxRouting
-from bot.paths import ROOT
+from bot.paths import SITE_FILE
 
-SITE_FILE = ROOT / "knowledge_base" / "site" / "musterstadt.yml"
 LANGUAGES = {"ar": 18, "uk": 16, "en": 14, "tr": 10, "de": 8, "ru": 8, "fa": 7, "fr": 5,
              "ro": 5, "pl": 4, "es": 3, "ti": 2}
 CHANNELS = {"web": 50, "whatsapp": 35, "telegram": 15}

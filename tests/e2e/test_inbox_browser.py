@@ -12,7 +12,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import BrowserContext, Page, expect
 
 from bot.knowledge.loader import load
-from bot.paths import ROOT
+from bot.paths import KNOWLEDGE_BASE, SITE_FILE
 from bot.tools.devstack import Stack
 from tests.e2e.conftest import Person, screenshot
 
@@ -74,7 +74,7 @@ def test_new_handoff_appears_live_is_claimed_and_answered_with_a_kb_entry(
     page.get_by_role("button", name="Übernehmen").click()
     expect(page.locator("#ticket-status")).to_contain_text("in Bearbeitung · demo")
 
-    entry = load(ROOT / "knowledge_base", ROOT / "knowledge_base" / "site" / "musterstadt.yml") \
+    entry = load(KNOWLEDGE_BASE, SITE_FILE) \
         .entries["registration-anmeldung"]
     page.get_by_label("Eintrag").select_option(entry.id)
     page.get_by_role("button", name="Eintrag senden").click()

@@ -10,9 +10,9 @@ import yaml
 from bot.knowledge.index import build_index
 from bot.knowledge.loader import check
 from bot.languages import SUPPORTED_LANGUAGES
-from bot.paths import ROOT
+from bot.paths import SITE_FILE
 
-SITE = ROOT / "knowledge_base" / "site" / "musterstadt.yml"
+SITE = SITE_FILE
 LANGS = SUPPORTED_LANGUAGES
 ANSWER = " ".join(["word"] * 50)
 

@@ -2,12 +2,12 @@ import datetime as dt
 from pathlib import Path
 
 from bot.knowledge.loader import check
-from bot.paths import ROOT
+from bot.paths import KNOWLEDGE_BASE, SITE_FILE
 from tests.knowledge.conftest import entry, write_kb
 
 
 def test_the_shipped_knowledge_base_is_valid() -> None:
-    kb, report = check(ROOT / "knowledge_base", ROOT / "knowledge_base" / "site" / "musterstadt.yml")
+    kb, report = check(KNOWLEDGE_BASE, SITE_FILE)
     assert report.errors == []
     assert kb is not None and len(kb.entries) >= 60
     assert kb.site.example_data is True

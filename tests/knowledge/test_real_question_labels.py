@@ -6,7 +6,7 @@ import pytest
 
 from bot.knowledge.calibration_data import OMOS_HALF, OMOS_LANGUAGES, load_real_questions
 from bot.knowledge.loader import load
-from bot.paths import ROOT
+from bot.paths import KNOWLEDGE_BASE, ROOT, SITE_FILE
 from bot.paths import SHARED_DATA as SHARED
 
 pytestmark = pytest.mark.skipif(not (SHARED / "omos-qa").is_dir(),
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.skipif(not (SHARED / "omos-qa").is_dir(),
 
 @pytest.fixture(scope="module")
 def entry_ids() -> set[str]:
-    return set(load(ROOT / "knowledge_base", ROOT / "knowledge_base" / "site" / "musterstadt.yml").entries)
+    return set(load(KNOWLEDGE_BASE, SITE_FILE).entries)
 
 
 @pytest.mark.parametrize("split", sorted(OMOS_HALF))

@@ -5,7 +5,7 @@ from bot.knowledge.index import build_index
 from bot.knowledge.loader import check
 from bot.knowledge.retrieval import Candidate, Retriever, Thresholds, decide
 from bot.languages import SUPPORTED_LANGUAGES
-from bot.paths import ROOT
+from bot.paths import KNOWLEDGE_BASE, ROOT, SITE_FILE
 
 T = Thresholds(answer=0.9, margin=0.02, clarify=0.8)
 
@@ -73,7 +73,7 @@ def test_the_fresh_held_out_set_is_labelled_with_real_entries_and_leaves_persona
     from bot.knowledge.calibration_data import load_fresh, read_jsonl
     from bot.knowledge.loader import load
 
-    kb = load(ROOT / "knowledge_base", ROOT / "knowledge_base" / "site" / "musterstadt.yml")
+    kb = load(KNOWLEDGE_BASE, SITE_FILE)
     queries = load_fresh()
     rows = read_jsonl(ROOT / "eval" / "fresh_heldout.jsonl")
     assert len(queries) == sum(row["kind"] != "personal" for row in rows)

@@ -23,7 +23,7 @@ from bot.db import make_engine
 from bot.gateway.app import create_app
 from bot.gateway.services import Services, run_channels, start_services, stop_services
 from bot.knowledge.loader import KnowledgeBase, load
-from bot.paths import ROOT
+from bot.paths import KNOWLEDGE_BASE, ROOT, SITE_FILE
 from bot.settings import Settings
 from bot.tools.postgres_admin import ensure_database
 
@@ -62,7 +62,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 @pytest.fixture(scope="session")
 def knowledge_base() -> KnowledgeBase:
     """The real content, validated once per test session (the app would load it at every start)."""
-    return load(ROOT / "knowledge_base", ROOT / "knowledge_base" / "site" / "musterstadt.yml")
+    return load(KNOWLEDGE_BASE, SITE_FILE)
 
 
 @pytest.fixture

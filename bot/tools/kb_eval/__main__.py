@@ -21,7 +21,7 @@ import numpy as np
 from bot.knowledge.calibration_data import fingerprint, load_fresh, load_queries, load_real_questions
 from bot.knowledge.loader import load
 from bot.knowledge.retrieval import Retriever
-from bot.paths import BUILD, KB_INDEX, ROOT
+from bot.paths import BUILD, KB_INDEX, KNOWLEDGE_BASE, ROOT, SITE_FILE
 from bot.tools.kb_eval.calibrate import MAX_WRONG_WITH_CLASSIFIER, calibrate, calibrate_classifier
 from bot.tools.kb_eval.report import chart, markdown
 from bot.tools.kb_eval.scoring import (
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     retriever = Retriever(args.index_dir)
-    kb = load(ROOT / "knowledge_base", ROOT / "knowledge_base" / "site" / "musterstadt.yml")
+    kb = load(KNOWLEDGE_BASE, SITE_FILE)
     topics: dict[str, str] = {entry.id: entry.topic for entry in kb.entries.values()}
     started = time.perf_counter()
     scored = score(retriever, load_queries())
