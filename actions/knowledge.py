@@ -178,13 +178,12 @@ class ActionAnswerQuestion(KnowledgeReply):
         else:
             decision = self.consult(tracker, loaded)
             top = decision.candidates[0] if decision.candidates else None
-            best = kb.entries[top.entry_id] if top and decision.action == "answer" else None
-            reading = answer_envelope(best, language, top.score) if best and top else None
             # two entries compete and the likelier one always needs a person: when in doubt, a person
             always = (decision.action == "clarify" and top is not None and (top.probability or 0.0) >= LIKELY
                       and kb.entries[top.entry_id].handoff == "always")
-            if always and top is not None:
-                reading = answer_envelope(kb.entries[top.entry_id], language, top.score)
+            # the general entry to read if this turns out a personal case: the answer, or that likelier entry
+            read = top if decision.action == "answer" or always else None
+            reading = answer_envelope(kb.entries[read.entry_id], language, read.score) if read else None
             personal = self.personal_case(dispatcher, tracker, language, reading=reading,
                                           candidates=decision.candidates, force=always)
             if personal is not None:  # the general entry to read while waiting for a person
