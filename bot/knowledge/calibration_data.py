@@ -21,6 +21,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.knowledge.classifier import MODEL
 from bot.paths import ROOT, SHARED_DATA
 
 EVAL = ROOT / "eval"
@@ -114,8 +115,8 @@ def calibration_queries(shared: Path = SHARED_DATA) -> list[Query]:
 
 
 def fingerprint(queries: list[Query], entry_ids: list[str]) -> str:
-    """Changes when the calibration questions, their labels or the set of entries change."""
-    digest = hashlib.sha256("\x00".join(entry_ids).encode())
+    """Changes when the calibration questions, their labels, the set of entries or the classifier's model change."""
+    digest = hashlib.sha256("\x00".join([MODEL, *entry_ids]).encode())
     for q in queries:
         digest.update(json.dumps([q.text, q.language, sorted(q.acceptable), q.source, q.fold_group]).encode())
     return digest.hexdigest()[:16]

@@ -12,7 +12,9 @@ It is trained when the index is built (`classifier_build.py`, `classifier.npz` i
 folder under build/), as an ensemble of the cross-fitted fold models, and used only while it was
 trained for the index's entries and embedder on the calibration data that the thresholds in
 `decision.CALIBRATED` were chosen for; otherwise retrieval falls back to the cosine rule.
-numpy only: multinomial logistic regression, L2, full-batch Adam; deterministic.
+numpy only: a network with one hidden layer (ReLU) and a softmax output, L2, full-batch Adam,
+seeded per fold, so deterministic. It replaced multinomial logistic regression (decision 47): on
+the same calibration budget it answered 9 points more paraphrases and 5 more fresh questions directly.
 """
 
 from __future__ import annotations
@@ -24,10 +26,14 @@ from pathlib import Path
 import numpy as np
 
 CLASSIFIER_FILE_NAME = "classifier.npz"  # in the index folder
+MODEL_KEYS = ("mean", "std", "W1", "b1", "W2", "b2")
 FOLDS = 5
-L2 = 0.01
+HIDDEN = 256
+L2 = 0.001
 STEPS = 300
-LEARNING_RATE = 0.05
+LEARNING_RATE = 0.003
+# part of the calibration fingerprint: thresholds chosen for one model do not carry over to another
+MODEL = f"relu{HIDDEN}-l2:{L2}-steps:{STEPS}-lr:{LEARNING_RATE}-folds:{FOLDS}"
 
 
 @dataclass(frozen=True)
@@ -37,8 +43,9 @@ class TrainingSet:
     weights: np.ndarray  # (n,) sample weights
 
 
-def train_softmax(data: TrainingSet, n_classes: int) -> dict[str, np.ndarray]:
-    """Weighted multinomial logistic regression on standardised features (weights start at zero)."""
+def train_network(data: TrainingSet, n_classes: int, seed: int = 0) -> dict[str, np.ndarray]:
+    """Weighted softmax classification through one ReLU hidden layer, on standardised features."""
+    rng = np.random.default_rng(seed)
     mean = data.vectors.mean(0)
     std = (data.vectors - mean).std(0) + 1e-6
     features = ((data.vectors - mean) / std).astype(np.float32)
@@ -46,16 +53,26 @@ def train_softmax(data: TrainingSet, n_classes: int) -> dict[str, np.ndarray]:
     targets = np.zeros((n, n_classes), np.float32)
     targets[np.arange(n), data.labels] = 1
     weights = (data.weights / data.weights.sum()).astype(np.float32)[:, None]
-    params = [np.zeros((dim, n_classes), np.float32), np.zeros(n_classes, np.float32)]
+    params = [(rng.standard_normal((dim, HIDDEN)) * np.sqrt(2 / dim)).astype(np.float32),
+              np.zeros(HIDDEN, np.float32), np.zeros((HIDDEN, n_classes), np.float32), np.zeros(n_classes, np.float32)]
     moments = [[np.zeros_like(p), np.zeros_like(p)] for p in params]
     for step in range(1, STEPS + 1):
-        error = (_softmax(features @ params[0] + params[1]) - targets) * weights
-        gradients = [features.T @ error + L2 * params[0], error.sum(0)]
+        before = features @ params[0] + params[1]
+        hidden = np.maximum(before, 0)
+        error = (_softmax(hidden @ params[2] + params[3]) - targets) * weights
+        back = (error @ params[2].T) * (before > 0)
+        gradients = [features.T @ back + L2 * params[0], back.sum(0), hidden.T @ error + L2 * params[2], error.sum(0)]
         for param, gradient, (first, second) in zip(params, gradients, moments, strict=True):
             first[:] = 0.9 * first + 0.1 * gradient
             second[:] = 0.999 * second + 0.001 * gradient * gradient
             param -= LEARNING_RATE * (first / (1 - 0.9 ** step)) / (np.sqrt(second / (1 - 0.999 ** step)) + 1e-8)
-    return {"mean": mean.astype(np.float32), "std": std.astype(np.float32), "W": params[0], "b": params[1]}
+    return {"mean": mean.astype(np.float32), "std": std.astype(np.float32),
+            "W1": params[0], "b1": params[1], "W2": params[2], "b2": params[3]}
+
+
+def forward(model: dict[str, np.ndarray], vectors: np.ndarray) -> np.ndarray:
+    hidden = np.maximum(((vectors - model["mean"]) / model["std"]) @ model["W1"] + model["b1"], 0)
+    return _softmax(hidden @ model["W2"] + model["b2"])
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
@@ -80,7 +97,7 @@ class EntryClassifier:
     def probabilities(self, vectors: np.ndarray) -> np.ndarray:
         """(n, entries + 1) class probabilities; the last column is NONE."""
         vectors = np.atleast_2d(vectors)
-        return np.mean([_softmax(((vectors - m["mean"]) / m["std"]) @ m["W"] + m["b"]) for m in self.models], axis=0)
+        return np.mean([forward(model, vectors) for model in self.models], axis=0)
 
     def fits(self, entry_ids: list[str], embedder: str, data: str | None) -> bool:
         return list(entry_ids) == self.entry_ids and embedder == self.embedder and data == self.data
@@ -97,7 +114,9 @@ class EntryClassifier:
         if not path.exists():
             return None
         with np.load(path) as data:
-            models = [{key: data[f"{key}_{i}"] for key in ("mean", "std", "W", "b")} for i in range(int(data["folds"]))]
+            if "W1_0" not in data:  # a linear model of before decision 47: built again
+                return None
+            models = [{key: data[f"{key}_{i}"] for key in MODEL_KEYS} for i in range(int(data["folds"]))]
             fingerprint = str(data["data"]) if "data" in data else ""
             index = str(data["index"]) if "index" in data else ""
             return cls([str(x) for x in data["entry_ids"]], str(data["embedder"]), models, fingerprint, index)
@@ -130,7 +149,7 @@ def cross_fit(base: TrainingSet, vectors: np.ndarray, targets: list[list[int]], 
         data = TrainingSet(np.concatenate([base.vectors, queries.vectors[train]]),
                            np.concatenate([base.labels, queries.labels[train]]),
                            np.concatenate([base.weights, queries.weights[train]]))
-        model = train_softmax(data, len(entry_ids) + 1)
+        model = train_network(data, len(entry_ids) + 1, seed=fold)
         models.append(model)
         held_out[folds == fold] = EntryClassifier(entry_ids, embedder, [model]).probabilities(vectors[folds == fold])
     return EntryClassifier(entry_ids, embedder, models, fingerprint), held_out

