@@ -13,8 +13,9 @@ folder under build/), as an ensemble of the cross-fitted fold models, and used o
 trained for the index's entries and embedder on the calibration data that the thresholds in
 `decision.CALIBRATED` were chosen for; otherwise retrieval falls back to the cosine rule.
 numpy only: a network with one hidden layer (ReLU) and a softmax output, L2, full-batch Adam,
-seeded per fold, so deterministic. It replaced multinomial logistic regression (decision 47): on
-the same calibration budget it answered 9 points more paraphrases and 5 more fresh questions directly.
+seeded per fold, so deterministic. It replaced multinomial logistic regression (decision 47): with
+the same index, calibration questions and budget it answered held-out paraphrases directly 63.8%
+instead of 53.5% of the time, and the fresh questions 75.2% instead of 70.1%.
 """
 
 from __future__ import annotations
